@@ -1,0 +1,42 @@
+import Glibc
+
+/// One line of progress on stderr for long commands (files done, rate, elapsed),
+/// redrawn in place. Silent when stderr is not a terminal or output is JSON, so
+/// logs and pipes never collect carriage returns.
+public final class ProgressLine {
+    private let label: String
+    private let enabled: Bool
+    private let started: Double
+    private var lastDrawn: Double = 0
+    private var drew = false
+
+    public init(label: String, enabled: Bool) {
+        self.label = label
+        self.enabled = enabled
+        started = Self.monotonicSeconds()
+    }
+
+    public func update(files: Int) {
+        guard enabled else { return }
+        let now = Self.monotonicSeconds()
+        guard now - lastDrawn >= 0.2 else { return }
+        lastDrawn = now
+        let elapsed = now - started
+        let rate = elapsed > 0 ? Double(files) / elapsed : 0
+        Console.writeStandardError(
+            "\r\u{1B}[K\(label): \(files) files, \(Int(rate)) files/s, \(Formatting.fixed(elapsed, digits: 1)) s")
+        drew = true
+    }
+
+    public func finish() {
+        guard drew else { return }
+        Console.writeStandardError("\r\u{1B}[K")
+        drew = false
+    }
+
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+}

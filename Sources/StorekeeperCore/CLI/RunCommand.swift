@@ -1,0 +1,18 @@
+/// `storekeeper run`: the daemon, in the foreground.
+enum RunCommand {
+    static let spec = CommandSpec(
+        name: "run",
+        abstract: "Run the daemon in the foreground: watch the tree and keep the index exact.",
+        discussion: """
+            Takes the index's writer lock (one daemon per index), reconciles the index with the disk, \
+            then follows every change through inotify. Writes .storekeeper/health.json every second. \
+            SIGTERM or SIGINT stops it cleanly (exit 0); the next start repairs whatever a crash left.
+            """,
+        run: run)
+
+    static func run(_ invocation: Invocation) throws -> ExitCode {
+        let configuration = try invocation.loadConfiguration()
+        let logger = Logger(minimumLevel: configuration.monitoring.logLevel.loggerLevel)
+        return try Daemon(configuration: configuration, logger: logger).run()
+    }
+}

@@ -1,0 +1,148 @@
+/// `storekeeper stats`: usage per category from the index alone — the `usage`
+/// and `categories` tables, one indexed `min(mtime)` per category, and
+/// `statvfs`. No walk, no `count(*)` over `files`.
+enum StatsCommand {
+    static let spec = CommandSpec(
+        name: "stats",
+        abstract: "Show files, bytes, quota use, retention and oldest file per category, from the index.",
+        options: [
+            CommandSpec.jsonOption,
+            .init(name: "--prometheus", valueName: nil, help: "Print Prometheus text exposition format."),
+        ],
+        run: run)
+
+    struct Report {
+        let layout: StorageLayout
+        let categories: [CategoryUsage]
+        let space: FileSystemSpace?
+        let lastScanAt: Int64?
+
+        var totalFiles: Int64 { categories.reduce(0) { $0 + $1.files } }
+        var totalBytes: Int64 { categories.reduce(0) { $0 + $1.bytes } }
+    }
+
+    static func run(_ invocation: Invocation) throws -> ExitCode {
+        if invocation.has("--json") && invocation.has("--prometheus") {
+            throw UsageError(message: "'--json' and '--prometheus' cannot be combined", command: "stats")
+        }
+        let configuration = try invocation.loadConfiguration()
+        let layout = StorageLayout(configuration)
+        let store = try IndexStore(path: layout.indexPath, readOnly: true)
+        let report = Report(
+            layout: layout, categories: try store.usage(), space: try? FileSystemSpace.of(layout.basePath),
+            lastScanAt: try store.meta("last_scan_at").flatMap { Int64($0) })
+
+        if invocation.has("--json") {
+            Console.out(json(report).serialized())
+        } else if invocation.has("--prometheus") {
+            Console.out(prometheus(report), terminator: "")
+        } else {
+            Console.out(table(report))
+        }
+        return .success
+    }
+
+    static func json(_ report: Report) -> JSONValue {
+        let categories: [(String, JSONValue)] = report.categories.map { usage in
+            (
+                usage.category,
+                .object([
+                    ("files", .int(usage.files)),
+                    ("bytes", .int(usage.bytes)),
+                    ("quota_bytes", .int(usage.quotaBytes ?? -1)),
+                    ("percent_used", usage.percentUsed.map(JSONValue.double) ?? .null),
+                    ("retention_seconds", .int(usage.retentionSeconds ?? -1)),
+                    ("managed", .bool(usage.managed)),
+                    ("on_quota", usage.onQuota.map(JSONValue.string) ?? .null),
+                    ("oldest_mtime", .optional(usage.oldestMtime)),
+                ])
+            )
+        }
+        return .object([
+            ("base_path", .string(report.layout.basePath)),
+            ("index_path", .string(report.layout.indexPath)),
+            ("categories", .object(categories)),
+            ("total_files", .int(report.totalFiles)),
+            ("total_bytes", .int(report.totalBytes)),
+            ("free_bytes", .optional(report.space?.freeBytes)),
+            ("filesystem_bytes", .optional(report.space?.totalBytes)),
+            ("last_scan_at", report.lastScanAt.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
+        ])
+    }
+
+    static func prometheus(_ report: Report) -> String {
+        var text = PrometheusText()
+        let labelled = { (value: (CategoryUsage) -> Double?) in
+            report.categories.compactMap { usage in value(usage).map { ([("category", usage.category)], $0) } }
+        }
+        text.family(
+            "storekeeper_category_files", .gauge, help: "Files indexed per category.",
+            samples: labelled { Double($0.files) })
+        text.family(
+            "storekeeper_category_bytes", .gauge, help: "Bytes of the files indexed per category.",
+            samples: labelled { Double($0.bytes) })
+        text.family(
+            "storekeeper_category_quota_bytes", .gauge, help: "Quota per category, where one is set.",
+            samples: labelled { $0.quotaBytes.map(Double.init) })
+        text.family(
+            "storekeeper_category_retention_seconds", .gauge, help: "Retention per category, where files expire.",
+            samples: labelled { $0.retentionSeconds.map(Double.init) })
+        text.family(
+            "storekeeper_category_oldest_mtime_seconds", .gauge,
+            help: "Modification time of the oldest indexed file per category.",
+            samples: labelled { $0.oldestMtime.map(Double.init) })
+        if let space = report.space {
+            text.family(
+                "storekeeper_filesystem_free_bytes", .gauge, help: "Bytes available to unprivileged users.",
+                samples: [([], Double(space.freeBytes))])
+            text.family(
+                "storekeeper_filesystem_size_bytes", .gauge, help: "Size of the filesystem holding the base.",
+                samples: [([], Double(space.totalBytes))])
+        }
+        return text.text
+    }
+
+    static func table(_ report: Report) -> String {
+        let widths = [16, 10, 11, 10, 7, 10, 17]
+        let header = ["CATEGORY", "FILES", "SIZE", "QUOTA", "USED", "RETENTION", "OLDEST"]
+        func row(_ cells: [String]) -> String {
+            cells.enumerated().map { index, cell in
+                Formatting.pad(cell, widths[index], right: index > 0 && index < 5)
+            }.joined(separator: " ").trimmingWhitespaceAtEnd()
+        }
+        var lines = [row(header)]
+        for usage in report.categories {
+            lines.append(
+                row([
+                    usage.managed ? usage.category : usage.category + " *",
+                    String(usage.files),
+                    Formatting.bytes(usage.bytes),
+                    usage.quotaBytes.map(Formatting.bytes) ?? "-",
+                    usage.percentUsed.map { Formatting.fixed($0, digits: 1) + "%" } ?? "-",
+                    usage.managed ? (usage.retentionSeconds.map(Formatting.duration) ?? "keep") : "-",
+                    usage.oldestMtime.map(Formatting.shortTimestamp) ?? "-",
+                ]))
+        }
+        lines.append(row(["total", String(report.totalFiles), Formatting.bytes(report.totalBytes)]))
+        if report.categories.contains(where: { !$0.managed }) {
+            lines.append("* not a configured category: indexed, never cleaned")
+        }
+        if let space = report.space {
+            lines.append(
+                "free disk: \(Formatting.bytes(space.freeBytes)) of \(Formatting.bytes(space.totalBytes)) "
+                    + "(\(Formatting.fixed(space.freePercent, digits: 1))%)")
+        }
+        lines.append(
+            "base: \(report.layout.basePath); last scan: "
+                + (report.lastScanAt.map { Formatting.isoTimestamp($0) } ?? "never"))
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    fileprivate func trimmingWhitespaceAtEnd() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,43 @@
+import Glibc
+
+/// Turns SIGTERM and SIGINT into a stop request, on a thread of its own that
+/// waits in `sigwait`. The signals are blocked in every thread first (threads
+/// inherit the mask), so no handler ever runs in the middle of SQLite.
+public final class SignalWatcher: Sendable {
+    private let logger: Logger
+    private let onStop: @Sendable () -> Void
+
+    public init(logger: Logger, onStop: @escaping @Sendable () -> Void) throws {
+        self.logger = logger
+        self.onStop = onStop
+        var set = Self.handledSignals
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    static var handledSignals: sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGHUP)
+        return set
+    }
+
+    public func start() {
+        // Detached: it lives as long as the process; exit ends it.
+        _ = BackgroundThread { [self] in
+            var set = Self.handledSignals
+            while true {
+                var signal: Int32 = 0
+                guard sigwait(&set, &signal) == 0 else { continue }
+                switch signal {
+                case SIGTERM, SIGINT:
+                    logger.info("signal received; stopping", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
+                    onStop()
+                default:
+                    logger.info("signal received", ["signal": "SIGHUP"])
+                }
+            }
+        }
+    }
+}

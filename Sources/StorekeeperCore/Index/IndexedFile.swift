@@ -1,0 +1,50 @@
+/// One row of `files`: what `lstat` said of a file or symlink when it was indexed.
+public struct IndexedFile: Equatable, Sendable {
+    public var path: [UInt8]
+    public var category: String
+    public var kind: FileStatus.Kind
+    public var size: Int64
+    public var mtime: Int64
+    public var mtimeNanoseconds: Int64
+    public var inode: UInt64
+    public var pathDate: Int64?
+
+    public init(
+        path: [UInt8], category: String, kind: FileStatus.Kind, size: Int64, mtime: Int64,
+        mtimeNanoseconds: Int64, inode: UInt64, pathDate: Int64?
+    ) {
+        self.path = path
+        self.category = category
+        self.kind = kind
+        self.size = size
+        self.mtime = mtime
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.inode = inode
+        self.pathDate = pathDate
+    }
+
+    /// The row a file at `path` with this status should have.
+    public init(path: [UInt8], category: String, status: FileStatus) {
+        self.init(
+            path: path, category: category, kind: status.kind, size: status.size, mtime: status.mtime,
+            mtimeNanoseconds: status.mtimeNanoseconds, inode: status.inode, pathDate: PathDate.timestamp(in: path))
+    }
+
+    /// The fields in which this row and what is on disk disagree (empty when they agree).
+    public func differences(from other: IndexedFile) -> [String] {
+        var fields: [String] = []
+        if kind != other.kind { fields.append("kind \(kind.rawValue) → \(other.kind.rawValue)") }
+        if size != other.size { fields.append("size \(size) → \(other.size)") }
+        if mtime != other.mtime || mtimeNanoseconds != other.mtimeNanoseconds {
+            fields.append("mtime \(mtime).\(nanos(mtimeNanoseconds)) → \(other.mtime).\(nanos(other.mtimeNanoseconds))")
+        }
+        if inode != other.inode { fields.append("inode \(inode) → \(other.inode)") }
+        if category != other.category { fields.append("category \(category) → \(other.category)") }
+        return fields
+    }
+
+    private func nanos(_ value: Int64) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, 9 - digits.count)) + digits
+    }
+}

@@ -1,0 +1,42 @@
+/// Where things live for one configuration: the base, Storekeeper's own state
+/// folder inside it, the index and its locks.
+public struct StorageLayout: Sendable {
+    public let basePath: String
+    public let indexPath: String
+
+    public init(_ configuration: Configuration) {
+        basePath = configuration.basePath
+        indexPath = configuration.indexPath
+    }
+
+    public var stateDirectory: String { basePath + "/.storekeeper" }
+    public var trashDirectory: String { basePath + "/.trash" }
+    public var readmePath: String { basePath + "/README.md" }
+
+    /// Held by whoever writes the index from a walk (the daemon, `scan`): two
+    /// writers would each sweep the rows the other just added.
+    public var writerLockPath: String { indexPath + ".lock" }
+
+    /// An index inside the base but outside `.storekeeper/` would be indexed
+    /// itself, and every commit would report a change to the watcher.
+    public func validate() throws(LayoutError) {
+        let baseWithSlash = basePath.hasSuffix("/") ? basePath : basePath + "/"
+        if indexPath.hasPrefix(baseWithSlash) && !indexPath.hasPrefix(stateDirectory + "/") {
+            throw LayoutError(
+                message: "index_path \(indexPath) is inside the base but not in \(stateDirectory)/; "
+                    + "move it there or outside the base")
+        }
+    }
+
+    /// Opens the writer lock, naming the holder when busy.
+    /// Nothing is created for a missing index: that is `init`'s job.
+    public func lockForWriting() throws -> FileLock {
+        guard FileSystemPaths.exists(indexPath) else { throw IndexStoreError.missing(path: indexPath) }
+        return try FileLock(path: writerLockPath, purpose: "the index \(indexPath)")
+    }
+}
+
+public struct LayoutError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

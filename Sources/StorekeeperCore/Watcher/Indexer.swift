@@ -1,0 +1,404 @@
+import Glibc
+
+/// Turns inotify events into index changes. Events are hints: each one means
+/// "lstat this path" or "read this directory", and what the index records is
+/// what `lstat` and `readdir` saw. Runs on one thread, which owns the SQLite
+/// connection; the reader thread only fills the queue.
+public final class Indexer {
+    public enum Stop: Error, CustomStringConvertible {
+        /// The base itself was deleted, moved or unmounted: there is nothing
+        /// left to index, and indexing a replacement silently would be wrong.
+        case baseGone(String)
+        case readerFailed(SystemCallError)
+
+        public var description: String {
+            switch self {
+            case .baseGone(let what): "the storage base was \(what); stopping"
+            case .readerFailed(let error): "reading inotify failed: \(error)"
+            }
+        }
+    }
+
+    /// A directory half of a rename waiting for its other half.
+    struct PendingMove {
+        let from: [UInt8]
+        let deadline: Double
+    }
+
+    /// A name inside a watched directory, resolved to a path only when the batch
+    /// is applied, so directory renames earlier in the batch are already known.
+    struct EntryKey: Hashable {
+        let watch: Int32
+        let name: [UInt8]
+    }
+
+    /// Directory changes, applied to rows in the order they happened.
+    enum StructuralChange {
+        case moved(from: [UInt8], to: [UInt8])
+        case removed([UInt8])
+    }
+
+    /// How long a directory's MOVED_FROM waits for its MOVED_TO before it
+    /// counts as moved out of the tree. The kernel queues both halves together;
+    /// this only covers a read that split them.
+    static let movePairingWindow = 0.25
+
+    let store: IndexStore
+    let categorizer: Categorizer
+    let basePath: String
+    let logger: Logger
+    let inotify: Inotify
+    let queue: EventQueue
+    let now: () -> Int64
+    private let base: FileDescriptor
+    private let baseDevice: UInt64
+    private let parents: ParentDirectories
+    private let scanner: Scanner
+
+    public private(set) var watches = WatchTable()
+    public private(set) var status = WatcherStatus()
+    private var baseWatch: Int32 = -1
+    private var unwatched: Set<[UInt8]> = []
+    private var loggedWatchLimit = false
+
+    // The batch being gathered; applied when no directory move is half-seen.
+    private var pendingMoves: [UInt32: PendingMove] = [:]
+    private var structural: [StructuralChange] = []
+    private var dirty: [EntryKey] = []
+    private var dirtySet: Set<EntryKey> = []
+    private var newDirectories: [EntryKey] = []
+    private var subtreesToReconcile: [[UInt8]] = []
+    private var needsFullReconcile = false
+    private var fileMoveSources: [UInt32: [UInt8]] = [:]
+    private var fileMoves: [[UInt8]: [UInt8]] = [:]
+    private var fileMovedAway: Set<[UInt8]> = []
+
+    public init(
+        store: IndexStore, categorizer: Categorizer, basePath: String, inotify: Inotify, queue: EventQueue,
+        logger: Logger, now: @escaping () -> Int64 = WallClock.now
+    ) throws {
+        self.store = store
+        self.categorizer = categorizer
+        self.basePath = basePath
+        self.inotify = inotify
+        self.queue = queue
+        self.logger = logger
+        self.now = now
+        base = try FileDescriptor.open(PathBytes.bytes(basePath), flags: O_RDONLY | O_DIRECTORY)
+        baseDevice = try base.status().device
+        parents = ParentDirectories(base: base)
+        scanner = Scanner(store: store, categorizer: categorizer, basePath: basePath, cause: "reconcile", now: now)
+    }
+
+    // MARK: Reconcile
+
+    /// Watches every directory (each before it is read) and reconciles the
+    /// whole index with the disk. Run at startup, after an overflow, and
+    /// whenever information was lost.
+    public func reconcileEverything(reason: String) throws {
+        let started = ProgressLine.monotonicSeconds()
+        var seen: Set<Int32> = []
+        let summary = try scanner.reconcile(onDirectory: { [self] directory, path in
+            if let watch = watch(directory, path: path) { seen.insert(watch) }
+        })
+        // Watches of directories the walk no longer found are stale.
+        for (watch, _) in watches.all where !seen.contains(watch) {
+            inotify.removeWatch(watch)
+            watches.remove(watch)
+        }
+        status.fullReconciles += 1
+        status.watches = watches.count
+        status.unwatchedDirectories = unwatched.count
+        status.lastCommitAt = now()
+        logger.info(
+            "reconciled the index with the disk",
+            [
+                "reason": reason, "files": String(summary.totals.filesOnDisk), "added": String(summary.totals.added),
+                "changed": String(summary.totals.changed), "removed": String(summary.totals.removed),
+                "unreadable": String(summary.totals.unreadable), "watches": String(watches.count),
+                "seconds": Formatting.fixed(ProgressLine.monotonicSeconds() - started, digits: 2),
+            ])
+        for (directory, error) in summary.unreadable {
+            logger.warning(
+                "directory not readable; its rows are kept",
+                ["path": PathBytes.display(directory), "error": String(cString: strerror(error.errno))])
+        }
+    }
+
+    /// Watches and reconciles one directory subtree (a new or moved-in folder,
+    /// or one whose watch failed earlier).
+    func reconcileSubtree(_ path: [UInt8], logSummary: Bool = false) throws {
+        let summary = try scanner.reconcile(subtree: path, logSummary: logSummary, onDirectory: { [self] directory, walked in
+            _ = watch(directory, path: walked)
+        })
+        status.subtreeReconciles += 1
+        status.watches = watches.count
+        status.unwatchedDirectories = unwatched.count
+        if summary.totals.differences > 0 { status.lastCommitAt = now() }
+    }
+
+    /// Adds (or refreshes) the watch of an open directory. A watch-limit failure
+    /// is loud and remembered: that subtree is reconciled periodically instead.
+    private func watch(_ directory: FileDescriptor, path: [UInt8]) -> Int32? {
+        do {
+            let watch = try inotify.addWatch(directory, path: path)
+            watches.set(watch, path: path)
+            if path.isEmpty { baseWatch = watch }
+            unwatched.remove(path)
+            return watch
+        } catch {
+            status.watchFailures += 1
+            unwatched.insert(path)
+            if error.errno == ENOSPC {
+                if !loggedWatchLimit {
+                    loggedWatchLimit = true
+                    logger.error(
+                        "inotify watch limit reached; the index is degraded until it is raised",
+                        [
+                            "path": PathBytes.display(path), "watches": String(watches.count),
+                            "fix": "sysctl fs.inotify.max_user_watches=\(max(watches.count * 4, 524_288))",
+                        ])
+                }
+            } else {
+                logger.error("cannot watch directory", ["path": PathBytes.display(path), "error": error.description])
+            }
+            return nil
+        }
+    }
+
+    /// Reconciles what could not be watched; called periodically while degraded.
+    public func reconcileUnwatched() throws {
+        guard !unwatched.isEmpty else { return }
+        // Parents first, so a child's walk is not repeated inside its parent's.
+        let roots = unwatched.sorted(by: PathOrder.less).reduce(into: [[UInt8]]()) { roots, path in
+            if let last = roots.last, last.isEmpty || SubtreeRange(last).contains(path) { return }
+            roots.append(path)
+        }
+        for root in roots { try reconcileSubtree(root) }
+        if unwatched.isEmpty {
+            loggedWatchLimit = false
+            logger.info("every directory is watched again; the index is complete", ["watches": String(watches.count)])
+        }
+    }
+
+    // MARK: Events
+
+    /// Takes everything the reader queued and folds it into the current batch;
+    /// applies the batch when no directory move is waiting for its other half.
+    /// Returns when there was nothing to do.
+    @discardableResult
+    public func processQueued() throws -> Bool {
+        let (events, dropped, readerError) = queue.takeAll()
+        if let readerError { throw Stop.readerFailed(readerError) }
+        if dropped {
+            status.overflows += 1
+            logger.warning("event queue over capacity; reconciling", ["capacity": String(queue.capacity)])
+            needsFullReconcile = true
+        }
+        for event in events { try take(event) }
+        status.eventsProcessed += events.count
+        let monotonic = ProgressLine.monotonicSeconds()
+        let expired = pendingMoves.filter { $0.value.deadline <= monotonic }
+        for (cookie, move) in expired {
+            pendingMoves[cookie] = nil
+            movedOut(move.from)
+        }
+        guard pendingMoves.isEmpty else { return !events.isEmpty }
+        let hadWork = !events.isEmpty || !expired.isEmpty || needsFullReconcile
+        try applyBatch()
+        return hadWork
+    }
+
+    /// When the earliest waiting move half expires (monotonic seconds), if any.
+    public var nextDeadline: Double? { pendingMoves.values.map(\.deadline).min() }
+
+    private func take(_ event: InotifyEvent) throws {
+        if event.has(IN_Q_OVERFLOW) {
+            status.overflows += 1
+            logger.warning(
+                "inotify queue overflowed; reconciling the whole tree",
+                ["max_queued_events": Inotify.maxQueuedEvents.map(String.init) ?? "unknown"])
+            needsFullReconcile = true
+            return
+        }
+        if event.has(IN_IGNORED) {
+            if event.watch == baseWatch { throw Stop.baseGone("deleted or unmounted") }
+            watches.remove(event.watch)
+            return
+        }
+        guard let directory = watches.path(of: event.watch) else {
+            if !watches.wasRetired(event.watch) {
+                logger.warning("event for an unknown watch; reconciling", ["watch": String(event.watch)])
+                needsFullReconcile = true
+            }
+            return
+        }
+        if event.watch == baseWatch {
+            if event.has(IN_DELETE_SELF) { throw Stop.baseGone("deleted") }
+            if event.has(IN_MOVE_SELF) { throw Stop.baseGone("moved") }
+            if event.has(IN_UNMOUNT) { throw Stop.baseGone("unmounted") }
+        }
+        if event.has(IN_UNMOUNT) {
+            subtreesToReconcile.append(directory)
+            return
+        }
+        if event.has(IN_DELETE_SELF) || event.has(IN_MOVE_SELF) { return }  // the parent reports these
+        if directory.isEmpty && TreeWalker.reservedTopLevelNames.contains(event.name) { return }
+        let path = PathBytes.join(directory, event.name)
+        let key = EntryKey(watch: event.watch, name: event.name)
+
+        if event.isDirectory {
+            if event.has(IN_MOVED_FROM) {
+                pendingMoves[event.cookie] = PendingMove(
+                    from: path, deadline: ProgressLine.monotonicSeconds() + Self.movePairingWindow)
+            } else if event.has(IN_MOVED_TO) {
+                if let move = pendingMoves.removeValue(forKey: event.cookie) {
+                    movedWithin(move.from, to: path, key: key)
+                } else {
+                    newDirectories.append(key)  // moved in from outside the tree
+                }
+            } else if event.has(IN_CREATE) {
+                newDirectories.append(key)
+            } else if event.has(IN_DELETE) {
+                for watch in watches.watches(inSubtreeOf: path) { watches.remove(watch) }
+                structural.append(.removed(path))
+            }
+            return
+        }
+        if event.has(IN_MOVED_FROM) { fileMoveSources[event.cookie] = path }
+        if event.has(IN_MOVED_TO), let source = fileMoveSources.removeValue(forKey: event.cookie) {
+            fileMoves[path] = source
+            fileMovedAway.insert(source)
+        }
+        if dirtySet.insert(key).inserted { dirty.append(key) }
+    }
+
+    private func movedWithin(_ from: [UInt8], to: [UInt8], key: EntryKey) {
+        if watches.watch(of: from) == nil {
+            // Never watched (created and renamed in one breath): read it fresh.
+            structural.append(.removed(from))
+            newDirectories.append(key)
+            return
+        }
+        watches.move(from, to: to)
+        structural.append(.moved(from: from, to: to))
+    }
+
+    private func movedOut(_ path: [UInt8]) {
+        for watch in watches.watches(inSubtreeOf: path) {
+            inotify.removeWatch(watch)
+            watches.remove(watch)
+        }
+        unwatched = unwatched.filter { $0 != path && !SubtreeRange(path).contains($0) }
+        structural.append(.removed(path))
+    }
+
+    // MARK: Applying a batch
+
+    private func applyBatch() throws {
+        defer {
+            parents.reset()
+            structural.removeAll(keepingCapacity: true)
+            dirty.removeAll(keepingCapacity: true)
+            dirtySet.removeAll(keepingCapacity: true)
+            newDirectories.removeAll()
+            subtreesToReconcile.removeAll()
+            fileMoveSources.removeAll()
+            fileMoves.removeAll()
+            fileMovedAway.removeAll()
+        }
+        if needsFullReconcile {
+            needsFullReconcile = false
+            try reconcileEverything(reason: "lost events")
+            return
+        }
+        guard !structural.isEmpty || !dirty.isEmpty || !newDirectories.isEmpty || !subtreesToReconcile.isEmpty
+        else { return }
+
+        let time = now()
+        var directoriesFound: [[UInt8]] = []
+        try store.database.transaction {
+            for change in structural { try apply(change, time: time) }
+            for key in dirty {
+                guard let directory = watches.path(of: key.watch) else { continue }
+                if let found = try refresh(PathBytes.join(directory, key.name), time: time) {
+                    directoriesFound.append(found)
+                }
+            }
+        }
+        status.lastCommitAt = time
+        for key in newDirectories {
+            guard let directory = watches.path(of: key.watch) else { continue }
+            try reconcileSubtree(PathBytes.join(directory, key.name))
+        }
+        for path in directoriesFound + subtreesToReconcile { try reconcileSubtree(path) }
+        status.watches = watches.count
+    }
+
+    private func apply(_ change: StructuralChange, time: Int64) throws {
+        switch change {
+        case .moved(let from, let to):
+            let moved = try store.moveSubtree(from, to: to, categorizer: categorizer)
+            try store.record(
+                IndexEvent(
+                    time: time, action: .move, path: from, newPath: to, category: categorizer.category(of: to + [0x2F]),
+                    cause: "watcher", detail: "directory, files=\(moved)"))
+        case .removed(let path):
+            let removed = try store.deleteSubtree(path)
+            if removed > 0 {
+                try store.record(
+                    IndexEvent(
+                        time: time, action: .delete, path: path, cause: "watcher",
+                        detail: "directory, files=\(removed)"))
+            }
+        }
+    }
+
+    /// Brings one path's row in line with `lstat`. Returns the path when it
+    /// turned out to be a directory, which is then read and watched.
+    private func refresh(_ path: [UInt8], time: Int64) throws -> [UInt8]? {
+        let onDisk: FileStatus?
+        do {
+            onDisk = try parents.status(of: path)
+        } catch {
+            logger.warning("cannot stat; reconciling its folder", ["path": PathBytes.display(path), "error": error.description])
+            subtreesToReconcile.append(PathBytes.components(path).dropLast().reduce([]) { PathBytes.join($0, $1) })
+            return nil
+        }
+        let row = try store.file(at: path)
+        guard let onDisk, onDisk.isIndexed, onDisk.device == baseDevice else {
+            if let row {
+                try store.delete(path: path)
+                if fileMovedAway.contains(path) { return nil }  // logged as the move's destination
+                try store.record(
+                    IndexEvent(time: time, action: .delete, path: path, category: row.category, size: row.size, cause: "watcher"))
+            }
+            return onDisk?.kind == .directory ? path : nil
+        }
+        let file = IndexedFile(path: path, category: categorizer.category(of: path), status: onDisk)
+        if let source = fileMoves[path] {
+            // A rename (an atomic save, too): one `move` event, whatever the row held.
+            if let row {
+                if !row.differences(from: file).isEmpty { try store.update(file) }
+            } else {
+                try store.insert(file, now: time)
+            }
+            try store.record(
+                IndexEvent(
+                    time: time, action: .move, path: source, newPath: path, category: file.category, size: file.size,
+                    cause: "watcher"))
+        } else if let row {
+            guard !row.differences(from: file).isEmpty else { return nil }
+            try store.update(file)
+            try store.record(
+                IndexEvent(
+                    time: time, action: .modify, path: path, category: file.category, size: file.size, cause: "watcher",
+                    detail: row.differences(from: file).joined(separator: ", ")))
+        } else {
+            try store.insert(file, now: time)
+            try store.record(
+                IndexEvent(time: time, action: .create, path: path, category: file.category, size: file.size, cause: "watcher"))
+        }
+        return nil
+    }
+}

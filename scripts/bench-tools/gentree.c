@@ -1,0 +1,370 @@
+/*
+ * gentree: a fast, deterministic media-tree generator for scripts/bench.
+ *
+ *   gentree BASE N            create N files under BASE (the baselines' layout)
+ *   gentree --mutate BASE N   apply a deterministic mutation set to a tree made by gentree
+ *
+ * Layout (docs: /work/shared/reference/baselines-measured.md §1), i = global file index 0..N-1:
+ *   frames          60 %  frames/video_NNNNNN/frame_NNNNNN.jpg          100 per dir
+ *   uploads         15 %  uploads/YYYY-MM-DD/upload_NNNNNNNN.mp4        100 per day-dir
+ *   contact-sheets   5 %  contact-sheets/video_NNNNNN/sheet_NNNNNN.jpg  round-robin over videos
+ *   outputs         10 %  outputs/video_NNNNNN/output_NNNNNN.mp4        round-robin over videos
+ *   temp            10 %  temp/job_NNNNNN/chunk_NNNNNN.part             100 per dir
+ * File i holds splitmix64(i) % 4097 bytes of real data (splitmix64(i) = mix(i + golden)).
+ * Every 10th file of uploads and temp gets atime = mtime = now - 40 days (futimens).
+ * For N = 100000 this gives 100,000 files, 2,056 dirs and 205,506,760 bytes, as in the baselines.
+ *
+ * Mutation set (N each; prints what it did and the differences `verify` must then list):
+ *   create  N new files  frames/video_N/new_NNNNNN.jpg, round-robin over the videos
+ *   delete  N files      evenly spaced over the files of frames/video_N
+ *   resize  N files      evenly spaced over the files of outputs/video_N (ftruncate to size + 1 + k % 97; mtime set)
+ *   touch   N files      evenly spaced over the files of uploads/DATE to mtime now - 40 days - 1234.5 s
+ *   rename  the first temp/job_* directory to temp/renamed_<name> (its files move)
+ * Build: cc -O2 -o gentree gentree.c
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PER_DIR 100
+#define DAY 86400L
+#define OLD_AGE (40L * DAY)
+
+static void die(const char *what, const char *path) {
+    fprintf(stderr, "gentree: %s %s: %s\n", what, path ? path : "", strerror(errno));
+    exit(2);
+}
+
+static uint64_t splitmix64(uint64_t i) {
+    uint64_t z = i + 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static unsigned char data[8192];
+
+static void fill_data(void) {
+    for (size_t k = 0; k < sizeof data / 8; k++) {
+        uint64_t v = splitmix64(0xD47A0000ULL + k);
+        memcpy(data + 8 * k, &v, 8);
+    }
+}
+
+static void mkdir_p1(int parent, const char *name, const char *shown) {
+    if (mkdirat(parent, name, 0755) != 0 && errno != EEXIST) die("mkdir", shown);
+}
+
+static int open_dir(int parent, const char *name) {
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) die("open dir", name);
+    return fd;
+}
+
+/* Writes `size` bytes; optionally backdates. Returns bytes written. */
+static uint64_t write_file(int dirfd, const char *name, uint64_t size, int old, time_t now, uint64_t salt) {
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) die("create", name);
+    const unsigned char *p = data + (salt % 4096);
+    size_t left = size;
+    while (left > 0) {
+        ssize_t w = write(fd, p + (size - left), left);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            die("write", name);
+        }
+        left -= (size_t)w;
+    }
+    if (old) {
+        struct timespec ts[2] = {{now - OLD_AGE, 0}, {now - OLD_AGE, 0}};
+        if (futimens(fd, ts) != 0) die("futimens", name);
+    }
+    if (close(fd) != 0) die("close", name);
+    return size;
+}
+
+/* ---------------------------------------------------------------- generate */
+
+struct counts {
+    uint64_t frames, uploads, sheets, outputs, temp, videos;
+};
+
+static struct counts split(uint64_t n) {
+    struct counts c;
+    c.frames = n * 60 / 100;
+    c.uploads = n * 15 / 100;
+    c.sheets = n * 5 / 100;
+    c.outputs = n * 10 / 100;
+    c.temp = n - c.frames - c.uploads - c.sheets - c.outputs;
+    c.videos = (c.frames + PER_DIR - 1) / PER_DIR;
+    if (c.videos == 0) c.videos = 1;
+    return c;
+}
+
+static void day_name(uint64_t day, char *out, size_t len) {
+    /* Day directories from 2025-01-01 onwards, one per 100 uploads. */
+    struct tm tm = {0};
+    tm.tm_year = 125;
+    tm.tm_mon = 0;
+    tm.tm_mday = 1 + (int)day;
+    tm.tm_hour = 12;
+    time_t t = timegm(&tm);
+    gmtime_r(&t, &tm);
+    strftime(out, len, "%Y-%m-%d", &tm);
+}
+
+static int generate(const char *base, uint64_t n) {
+    struct counts c = split(n);
+    time_t now = time(NULL);
+    uint64_t i = 0, bytes = 0, dirs = 0, expired_temp = 0, expired_uploads = 0;
+    char name[64], dname[64];
+
+    if (mkdir(base, 0755) != 0 && errno != EEXIST) die("mkdir", base);
+    int basefd = open_dir(AT_FDCWD, base);
+    const char *cats[] = {"frames", "uploads", "contact-sheets", "outputs", "temp"};
+    int catfd[5];
+    for (int k = 0; k < 5; k++) {
+        mkdir_p1(basefd, cats[k], cats[k]);
+        catfd[k] = open_dir(basefd, cats[k]);
+        dirs++;
+    }
+
+    /* frames: 100 per video dir */
+    int dfd = -1;
+    for (uint64_t j = 0; j < c.frames; j++, i++) {
+        if (j % PER_DIR == 0) {
+            if (dfd >= 0) close(dfd);
+            snprintf(dname, sizeof dname, "video_%06llu", (unsigned long long)(j / PER_DIR));
+            mkdir_p1(catfd[0], dname, dname);
+            dfd = open_dir(catfd[0], dname);
+            dirs++;
+        }
+        snprintf(name, sizeof name, "frame_%06llu.jpg", (unsigned long long)(j % PER_DIR));
+        bytes += write_file(dfd, name, splitmix64(i) % 4097, 0, now, i);
+    }
+    if (dfd >= 0) close(dfd), dfd = -1;
+
+    /* uploads: 100 per day dir, every 10th expired */
+    for (uint64_t j = 0; j < c.uploads; j++, i++) {
+        if (j % PER_DIR == 0) {
+            if (dfd >= 0) close(dfd);
+            day_name(j / PER_DIR, dname, sizeof dname);
+            mkdir_p1(catfd[1], dname, dname);
+            dfd = open_dir(catfd[1], dname);
+            dirs++;
+        }
+        snprintf(name, sizeof name, "upload_%08llu.mp4", (unsigned long long)j);
+        int old = j % 10 == 0;
+        expired_uploads += old;
+        bytes += write_file(dfd, name, splitmix64(i) % 4097, old, now, i);
+    }
+    if (dfd >= 0) close(dfd), dfd = -1;
+
+    /* contact sheets and outputs: round-robin over the videos (dirs kept open) */
+    for (int k = 2; k <= 3; k++) {
+        uint64_t count = k == 2 ? c.sheets : c.outputs;
+        uint64_t ndirs = count < c.videos ? count : c.videos;
+        int *fds = calloc(ndirs ? ndirs : 1, sizeof(int));
+        if (!fds) die("calloc", NULL);
+        for (uint64_t v = 0; v < ndirs; v++) {
+            snprintf(dname, sizeof dname, "video_%06llu", (unsigned long long)v);
+            mkdir_p1(catfd[k], dname, dname);
+            fds[v] = open_dir(catfd[k], dname);
+            dirs++;
+        }
+        for (uint64_t j = 0; j < count; j++, i++) {
+            snprintf(name, sizeof name, k == 2 ? "sheet_%06llu.jpg" : "output_%06llu.mp4", (unsigned long long)j);
+            bytes += write_file(fds[j % ndirs], name, splitmix64(i) % 4097, 0, now, i);
+        }
+        for (uint64_t v = 0; v < ndirs; v++) close(fds[v]);
+        free(fds);
+    }
+
+    /* temp: 100 per job dir, every 10th expired */
+    for (uint64_t j = 0; j < c.temp; j++, i++) {
+        if (j % PER_DIR == 0) {
+            if (dfd >= 0) close(dfd);
+            snprintf(dname, sizeof dname, "job_%06llu", (unsigned long long)(j / PER_DIR));
+            mkdir_p1(catfd[4], dname, dname);
+            dfd = open_dir(catfd[4], dname);
+            dirs++;
+        }
+        snprintf(name, sizeof name, "chunk_%06llu.part", (unsigned long long)(j % PER_DIR));
+        int old = j % 10 == 0;
+        expired_temp += old;
+        bytes += write_file(dfd, name, splitmix64(i) % 4097, old, now, i);
+    }
+    if (dfd >= 0) close(dfd);
+    for (int k = 0; k < 5; k++) close(catfd[k]);
+    close(basefd);
+
+    printf("gentree: %llu files, %llu dirs (plus base), %llu bytes; expired temp=%llu uploads=%llu\n",
+           (unsigned long long)i, (unsigned long long)dirs, (unsigned long long)bytes,
+           (unsigned long long)expired_temp, (unsigned long long)expired_uploads);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- mutate */
+
+struct list {
+    char **items;
+    size_t count, cap;
+};
+
+static void push(struct list *l, const char *s) {
+    if (l->count == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 1024;
+        l->items = realloc(l->items, l->cap * sizeof(char *));
+        if (!l->items) die("realloc", NULL);
+    }
+    l->items[l->count++] = strdup(s);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+
+/* Sorted names of the entries of `dir` of the given d_type (DT_DIR or DT_REG). */
+static void list_dir(const char *dir, int type, struct list *out, const char *prefix) {
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, by_name);
+    if (n < 0) die("scandir", dir);
+    char path[4096];
+    for (int k = 0; k < n; k++) {
+        const char *nm = names[k]->d_name;
+        int t = names[k]->d_type;
+        if (strcmp(nm, ".") && strcmp(nm, "..") && nm[0] != '.') {
+            if (t == DT_UNKNOWN) {
+                struct stat st;
+                snprintf(path, sizeof path, "%s/%s", dir, nm);
+                if (lstat(path, &st) == 0) t = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+            }
+            if (t == type) {
+                snprintf(path, sizeof path, "%s%s", prefix, nm);
+                push(out, path);
+            }
+        }
+        free(names[k]);
+    }
+    free(names);
+}
+
+/* All regular files two levels below base/cat (cat/dir/file), sorted, relative to base. */
+static void list_category(const char *base, const char *cat, struct list *files, struct list *dirs) {
+    char path[4096], prefix[4096];
+    snprintf(path, sizeof path, "%s/%s", base, cat);
+    snprintf(prefix, sizeof prefix, "%s/", cat);
+    list_dir(path, DT_DIR, dirs, prefix);
+    for (size_t d = 0; d < dirs->count; d++) {
+        snprintf(path, sizeof path, "%s/%s", base, dirs->items[d]);
+        snprintf(prefix, sizeof prefix, "%s/", dirs->items[d]);
+        list_dir(path, DT_REG, files, prefix);
+    }
+}
+
+static size_t spaced(size_t k, size_t n, size_t total) { return (size_t)((unsigned __int128)k * total / n); }
+
+static int mutate(const char *base, uint64_t n) {
+    time_t now = time(NULL);
+    int basefd = open_dir(AT_FDCWD, base);
+    char path[4096];
+    uint64_t created_bytes = 0, deleted_bytes = 0;
+    long long resize_delta = 0;
+
+    struct list frame_files = {0}, frame_dirs = {0}, out_files = {0}, out_dirs = {0}, up_files = {0}, up_dirs = {0},
+                temp_dirs = {0};
+    list_category(base, "frames", &frame_files, &frame_dirs);
+    list_category(base, "outputs", &out_files, &out_dirs);
+    list_category(base, "uploads", &up_files, &up_dirs);
+    snprintf(path, sizeof path, "%s/temp", base);
+    list_dir(path, DT_DIR, &temp_dirs, "temp/");
+    if (frame_files.count < n || out_files.count < n || up_files.count < n || frame_dirs.count == 0) {
+        fprintf(stderr, "gentree: tree too small for --mutate %llu (frames %zu, outputs %zu, uploads %zu)\n",
+                (unsigned long long)n, frame_files.count, out_files.count, up_files.count);
+        return 2;
+    }
+
+    /* delete N frames, evenly spaced (before creating, so the sets cannot meet) */
+    for (size_t k = 0; k < n; k++) {
+        const char *rel = frame_files.items[spaced(k, n, frame_files.count)];
+        struct stat st;
+        if (fstatat(basefd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0) die("stat", rel);
+        if (unlinkat(basefd, rel, 0) != 0) die("unlink", rel);
+        deleted_bytes += (uint64_t)st.st_size;
+    }
+    printf("deleted %llu files from frames/ (%llu bytes), e.g. %s\n", (unsigned long long)n,
+           (unsigned long long)deleted_bytes, frame_files.items[0]);
+
+    /* create N new frames, round-robin over the video dirs */
+    for (size_t k = 0; k < n; k++) {
+        const char *dir = frame_dirs.items[k % frame_dirs.count];
+        int dfd = open_dir(basefd, dir);
+        char name[64];
+        snprintf(name, sizeof name, "new_%06zu.jpg", k);
+        created_bytes += write_file(dfd, name, splitmix64(0xC0FFEE00ULL + k) % 4097, 0, now, k);
+        close(dfd);
+    }
+    printf("created %llu files in frames/*/new_NNNNNN.jpg (%llu bytes)\n", (unsigned long long)n,
+           (unsigned long long)created_bytes);
+
+    /* resize N outputs */
+    for (size_t k = 0; k < n; k++) {
+        const char *rel = out_files.items[spaced(k, n, out_files.count)];
+        int fd = openat(basefd, rel, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) die("open", rel);
+        struct stat st;
+        if (fstat(fd, &st) != 0) die("fstat", rel);
+        off_t grow = 1 + (off_t)(k % 97);
+        if (ftruncate(fd, st.st_size + grow) != 0) die("ftruncate", rel);
+        struct timespec ts[2] = {{now, 0}, {now, 123456789}};
+        if (futimens(fd, ts) != 0) die("futimens", rel);
+        close(fd);
+        resize_delta += grow;
+    }
+    printf("resized %llu files in outputs/ (+%lld bytes)\n", (unsigned long long)n, resize_delta);
+
+    /* touch N uploads to an old mtime */
+    for (size_t k = 0; k < n; k++) {
+        const char *rel = up_files.items[spaced(k, n, up_files.count)];
+        struct timespec ts[2] = {{now - OLD_AGE - 1234, 500000000}, {now - OLD_AGE - 1234, 500000000}};
+        if (utimensat(basefd, rel, ts, AT_SYMLINK_NOFOLLOW) != 0) die("utimensat", rel);
+    }
+    printf("touched %llu files in uploads/ to mtime now-40d-1234.5s\n", (unsigned long long)n);
+
+    /* rename the first temp job dir */
+    size_t moved = 0;
+    if (temp_dirs.count > 0) {
+        const char *from = temp_dirs.items[0];
+        struct list moved_files = {0};
+        snprintf(path, sizeof path, "%s/%s", base, from);
+        list_dir(path, DT_REG, &moved_files, "");
+        moved = moved_files.count;
+        char to[4096];
+        snprintf(to, sizeof to, "temp/renamed_%s", from + strlen("temp/"));
+        if (renameat(basefd, from, basefd, to) != 0) die("rename", from);
+        printf("renamed %s -> %s (%zu files)\n", from, to, moved);
+    }
+    close(basefd);
+
+    printf("expected verify differences: %llu on disk only, %llu index only, %llu changed (total %llu)\n",
+           (unsigned long long)(n + moved), (unsigned long long)(n + moved), (unsigned long long)(2 * n),
+           (unsigned long long)(4 * n + 2 * moved));
+    printf("expected file count delta: 0; byte delta: %+lld\n",
+           (long long)created_bytes - (long long)deleted_bytes + resize_delta);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    fill_data();
+    if (argc == 4 && strcmp(argv[1], "--mutate") == 0) return mutate(argv[2], strtoull(argv[3], NULL, 10));
+    if (argc == 3 && argv[1][0] != '-') return generate(argv[1], strtoull(argv[2], NULL, 10));
+    fprintf(stderr, "usage: gentree BASE FILES\n       gentree --mutate BASE N\n");
+    return 64;
+}
