@@ -25,7 +25,8 @@ let package = Package(
         ),
         .testTarget(
             name: "StorekeeperCoreTests",
-            dependencies: ["StorekeeperCore"]
+            dependencies: ["StorekeeperCore"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "StorekeeperTests",

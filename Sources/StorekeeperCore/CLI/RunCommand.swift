@@ -13,6 +13,6 @@ enum RunCommand {
     static func run(_ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
         let logger = Logger(minimumLevel: configuration.monitoring.logLevel.loggerLevel)
-        return try Daemon(configuration: configuration, logger: logger).run()
+        return try Daemon(configuration: configuration, logger: logger, environment: invocation.environment).run()
     }
 }

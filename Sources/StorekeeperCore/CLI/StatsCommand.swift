@@ -16,6 +16,14 @@ enum StatsCommand {
         let categories: [CategoryUsage]
         let space: FileSystemSpace?
         let lastScanAt: Int64?
+        let daemon: HealthFile?
+
+        /// The daemon counts as running while its pid lives and it refreshed
+        /// its health file within the last few seconds.
+        var daemonRunning: Bool {
+            guard let daemon, daemon.state == .running || daemon.state == .starting else { return false }
+            return daemon.processIsAlive && WallClock.now() - daemon.updatedAt <= 10
+        }
 
         var totalFiles: Int64 { categories.reduce(0) { $0 + $1.files } }
         var totalBytes: Int64 { categories.reduce(0) { $0 + $1.bytes } }
@@ -30,7 +38,8 @@ enum StatsCommand {
         let store = try IndexStore(path: layout.indexPath, readOnly: true)
         let report = Report(
             layout: layout, categories: try store.usage(), space: try? FileSystemSpace.of(layout.basePath),
-            lastScanAt: try store.meta("last_scan_at").flatMap { Int64($0) })
+            lastScanAt: try store.meta("last_scan_at").flatMap { Int64($0) },
+            daemon: HealthFile.read(from: HealthFile.path(in: layout)))
 
         if invocation.has("--json") {
             Console.out(json(report).serialized())
@@ -67,6 +76,23 @@ enum StatsCommand {
             ("free_bytes", .optional(report.space?.freeBytes)),
             ("filesystem_bytes", .optional(report.space?.totalBytes)),
             ("last_scan_at", report.lastScanAt.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
+            ("daemon", daemonJSON(report)),
+        ])
+    }
+
+    static func daemonJSON(_ report: Report) -> JSONValue {
+        guard let daemon = report.daemon else { return .null }
+        return .object([
+            ("running", .bool(report.daemonRunning)),
+            ("pid", .int(Int64(daemon.pid))),
+            ("state", .string(daemon.state.rawValue)),
+            ("updated_at", .string(Formatting.isoTimestamp(daemon.updatedAt))),
+            ("lag_seconds", .double(daemon.lagSeconds)),
+            ("watches", .int(daemon.watcher.watches)),
+            ("degraded", .bool(daemon.watcher.degraded)),
+            ("unwatched_directories", .int(daemon.watcher.unwatchedDirectories)),
+            ("overflows", .int(daemon.watcher.overflows)),
+            ("message", daemon.message.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -99,7 +125,48 @@ enum StatsCommand {
                 "storekeeper_filesystem_size_bytes", .gauge, help: "Size of the filesystem holding the base.",
                 samples: [([], Double(space.totalBytes))])
         }
+        let daemon = report.daemon
+        let running = report.daemonRunning
+        text.family(
+            "storekeeper_daemon_up", .gauge, help: "1 while the watcher daemon runs and refreshes its health file.",
+            samples: [([], running ? 1 : 0)])
+        if let daemon, running {
+            text.family(
+                "storekeeper_watches", .gauge, help: "Directories watched with inotify.",
+                samples: [([], Double(daemon.watcher.watches))])
+            text.family(
+                "storekeeper_watcher_degraded", .gauge,
+                help: "1 while some directories cannot be watched (inotify watch limit).",
+                samples: [([], daemon.watcher.degraded ? 1 : 0)])
+            text.family(
+                "storekeeper_watcher_unwatched_directories", .gauge, help: "Directories left unwatched.",
+                samples: [([], Double(daemon.watcher.unwatchedDirectories))])
+            text.family(
+                "storekeeper_watcher_events_total", .counter, help: "inotify events processed since the daemon started.",
+                samples: [([], Double(daemon.watcher.eventsProcessed))])
+            text.family(
+                "storekeeper_watcher_overflows_total", .counter, help: "inotify queue overflows since the daemon started.",
+                samples: [([], Double(daemon.watcher.overflows))])
+            text.family(
+                "storekeeper_index_lag_seconds", .gauge, help: "Age of the oldest event not yet in the index.",
+                samples: [([], daemon.lagSeconds)])
+        }
         return text.text
+    }
+
+    static func daemonLine(_ report: Report) -> String {
+        guard let daemon = report.daemon else { return "daemon: never started (the index is as fresh as the last scan)" }
+        guard report.daemonRunning else {
+            let why = daemon.message.map { ": \($0)" } ?? ""
+            return "daemon: not running, last seen \(Formatting.isoTimestamp(daemon.updatedAt)) (\(daemon.state.rawValue)\(why))"
+        }
+        var line = "daemon: running (pid \(daemon.pid)), \(daemon.watcher.watches) watches, index lag "
+            + "\(Formatting.fixed(daemon.lagSeconds, digits: 2)) s, \(daemon.watcher.overflows) overflows"
+        if daemon.watcher.degraded {
+            line += "\ndaemon: DEGRADED: \(daemon.watcher.unwatchedDirectories) directories cannot be watched "
+                + "(inotify watch limit); they are reconciled periodically instead"
+        }
+        return line
     }
 
     static func table(_ report: Report) -> String {
@@ -132,6 +199,7 @@ enum StatsCommand {
                 "free disk: \(Formatting.bytes(space.freeBytes)) of \(Formatting.bytes(space.totalBytes)) "
                     + "(\(Formatting.fixed(space.freePercent, digits: 1))%)")
         }
+        lines.append(daemonLine(report))
         lines.append(
             "base: \(report.layout.basePath); last scan: "
                 + (report.lastScanAt.map { Formatting.isoTimestamp($0) } ?? "never"))

@@ -5,16 +5,21 @@ import Synchronization
 /// lock, index, inotify reader, startup reconcile, event loop — and stops them
 /// in reverse on SIGTERM/SIGINT, committing what was seen before it exits.
 public final class Daemon {
-    /// How often a degraded daemon (watch limit) reconciles what it cannot watch.
-    public static let degradedReconcileInterval = 30.0
+    /// How often a degraded daemon (watch limit) reconciles what it cannot
+    /// watch; `STOREKEEPER_DEGRADED_RECONCILE_SECONDS` overrides it.
+    public static let defaultDegradedReconcileInterval = 30.0
 
     private let configuration: Configuration
     private let layout: StorageLayout
     private let logger: Logger
     private let stopRequested = StopFlag()
 
-    public init(configuration: Configuration, logger: Logger) {
+    private let degradedReconcileInterval: Double
+
+    public init(configuration: Configuration, logger: Logger, environment: [String: String] = [:]) {
         self.configuration = configuration
+        degradedReconcileInterval = environment["STOREKEEPER_DEGRADED_RECONCILE_SECONDS"].flatMap(Double.init)
+            ?? Self.defaultDegradedReconcileInterval
         self.layout = StorageLayout(configuration)
         self.logger = logger
     }
@@ -54,7 +59,7 @@ public final class Daemon {
         logger.info("watching", ["watches": String(indexer.watches.count)])
 
         var nextHealthWrite = 0.0
-        var nextDegradedReconcile = ProgressLine.monotonicSeconds() + Self.degradedReconcileInterval
+        var nextDegradedReconcile = ProgressLine.monotonicSeconds() + degradedReconcileInterval
         func refreshHealth(force: Bool = false) {
             let monotonic = ProgressLine.monotonicSeconds()
             guard force || monotonic >= nextHealthWrite else { return }
@@ -80,7 +85,7 @@ public final class Daemon {
                 queue.wake.wait(timeout: min(timeout, 1))
                 try indexer.processQueued()
                 if indexer.status.degraded && ProgressLine.monotonicSeconds() >= nextDegradedReconcile {
-                    nextDegradedReconcile = ProgressLine.monotonicSeconds() + Self.degradedReconcileInterval
+                    nextDegradedReconcile = ProgressLine.monotonicSeconds() + degradedReconcileInterval
                     try indexer.reconcileUnwatched()
                 }
                 refreshHealth()

@@ -1,0 +1,73 @@
+import Glibc
+
+/// Loads, merges and validates the configuration: the file, then the
+/// environment overrides, then the checks that need both.
+public enum ConfigurationLoader {
+    public static func load(
+        file: String, environment: [String: String], currentDirectory: String
+    ) throws(ConfigError) -> (Configuration, [ConfigWarning]) {
+        let text = try readText(file)
+        return try load(text: text, file: file, environment: environment, currentDirectory: currentDirectory)
+    }
+
+    public static func load(
+        text: String, file: String, environment: [String: String], currentDirectory: String
+    ) throws(ConfigError) -> (Configuration, [ConfigWarning]) {
+        let root: YAMLNode
+        do {
+            root = try YAMLReader.parse(text, file: file)
+        } catch {
+            throw ConfigError(file: error.file, line: error.line, key: nil, message: error.message)
+        }
+        var decoder = ConfigurationDecoder(file: file)
+        var draft = try decoder.decode(root)
+        var warnings = decoder.warnings
+        try EnvironmentOverrides.apply(environment, to: &draft, warnings: &warnings)
+        let (configuration, finalWarnings) = try draft.finalize(file: file, currentDirectory: currentDirectory)
+        return (configuration, warnings + finalWarnings)
+    }
+
+    /// The file as strict UTF-8: a config with a stray Latin-1 byte is
+    /// reported at its line rather than read with a replacement character.
+    private static func readText(_ path: String) throws(ConfigError) -> String {
+        let bytes = try readBytes(path)
+        var text = String.UnicodeScalarView()
+        var line = 1
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                text.append(scalar)
+                if scalar == "\n" { line += 1 }
+            case .emptyInput:
+                return String(text)
+            case .error:
+                throw ConfigError(file: path, line: line, key: nil, message: "not valid UTF-8 text")
+            }
+        }
+    }
+
+    private static func readBytes(_ path: String) throws(ConfigError) -> [UInt8] {
+        func failure() -> ConfigError {
+            ConfigError(file: path, line: nil, key: nil, message: "cannot read config file: \(String(cString: strerror(errno)))")
+        }
+        var descriptor: Int32
+        repeat {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        } while descriptor < 0 && errno == EINTR
+        guard descriptor >= 0 else { throw failure() }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return bytes }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure()
+            }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+    }
+}
