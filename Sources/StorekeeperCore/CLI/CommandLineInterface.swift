@@ -72,6 +72,9 @@ public enum CommandLineInterface {
                 guard let value = inlineValue ?? remaining.popFirst() else {
                     throw UsageError(message: "missing value for '--config <file>'", command: commandName)
                 }
+                guard configPath == nil else {
+                    throw UsageError(message: "'--config' given twice", command: commandName)
+                }
                 configPath = value
             } else if argument == "-h" || argument == "--help" {
                 wantsHelp = true
