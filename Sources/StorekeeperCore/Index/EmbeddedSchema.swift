@@ -45,15 +45,46 @@ CREATE TABLE usage (
     bytes    INTEGER NOT NULL DEFAULT 0
 );
 
+-- REPLACE (INSERT OR REPLACE, UPDATE OR REPLACE) deletes the row it collides
+-- with without firing delete triggers, unless PRAGMA recursive_triggers is on,
+-- which the sqlite3 shell never turns on. So the colliding row is noted in
+-- usage_replaced before the statement and settled after it. A statement that
+-- ends up not replacing (OR IGNORE, an upsert's DO UPDATE) leaves a stale note
+-- that the next insert on that path overwrites, or a delete clears.
+CREATE TABLE usage_replaced (
+    path     TEXT    PRIMARY KEY,
+    category TEXT    NOT NULL,
+    size     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TRIGGER files_note_replaced_on_insert BEFORE INSERT ON files
+WHEN EXISTS (SELECT 1 FROM files WHERE path = NEW.path)
+BEGIN
+    INSERT OR REPLACE INTO usage_replaced (path, category, size)
+        SELECT path, category, size FROM files WHERE path = NEW.path;
+END;
+
+CREATE TRIGGER files_note_replaced_on_rename BEFORE UPDATE OF path ON files
+WHEN NEW.path IS NOT OLD.path AND EXISTS (SELECT 1 FROM files WHERE path = NEW.path)
+BEGIN
+    INSERT OR REPLACE INTO usage_replaced (path, category, size)
+        SELECT path, category, size FROM files WHERE path = NEW.path;
+END;
+
 CREATE TRIGGER files_usage_after_insert AFTER INSERT ON files
 BEGIN
     INSERT INTO usage (category, files, bytes) VALUES (NEW.category, 1, NEW.size)
         ON CONFLICT (category) DO UPDATE SET files = files + 1, bytes = bytes + excluded.bytes;
+    UPDATE usage SET files = files - 1, bytes = bytes - r.size
+        FROM usage_replaced AS r WHERE r.path = NEW.path AND usage.category = r.category;
+    DELETE FROM usage_replaced WHERE path = NEW.path;
 END;
 
 CREATE TRIGGER files_usage_after_delete AFTER DELETE ON files
 BEGIN
     UPDATE usage SET files = files - 1, bytes = bytes - OLD.size WHERE category = OLD.category;
+    -- Settled here when recursive_triggers is on; a stale note goes too.
+    DELETE FROM usage_replaced WHERE path = OLD.path;
 END;
 
 CREATE TRIGGER files_usage_after_update AFTER UPDATE OF category, size ON files
@@ -61,6 +92,13 @@ BEGIN
     UPDATE usage SET files = files - 1, bytes = bytes - OLD.size WHERE category = OLD.category;
     INSERT INTO usage (category, files, bytes) VALUES (NEW.category, 1, NEW.size)
         ON CONFLICT (category) DO UPDATE SET files = files + 1, bytes = bytes + excluded.bytes;
+END;
+
+CREATE TRIGGER files_usage_after_rename AFTER UPDATE OF path ON files
+BEGIN
+    UPDATE usage SET files = files - 1, bytes = bytes - r.size
+        FROM usage_replaced AS r WHERE r.path = NEW.path AND usage.category = r.category;
+    DELETE FROM usage_replaced WHERE path = NEW.path;
 END;
 
 -- The policy in force, written from the configuration by every command that

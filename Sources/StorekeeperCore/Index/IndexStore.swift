@@ -182,9 +182,12 @@ public enum IndexStoreError: Error, CustomStringConvertible {
         switch self {
         case .missing(let path):
             return "no index at \(path): run 'storekeeper init' first"
+        case .schemaMismatch(let path, let found, let expected) where found > expected:
+            return "the index \(path) has schema version \(found), newer than this storekeeper's \(expected): "
+                + "use a newer storekeeper"
         case .schemaMismatch(let path, let found, let expected):
             return "the index \(path) has schema version \(found), this storekeeper expects \(expected): "
-                + "run any writing command (scan, init) to migrate it"
+                + "run a writing command (scan, init) to migrate it"
         }
     }
 }

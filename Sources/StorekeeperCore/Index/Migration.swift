@@ -14,10 +14,7 @@ extension Database {
     func migrate() throws {
         let current = try userVersion
         if current > Database.schemaVersion {
-            throw DatabaseError(
-                code: 1,
-                message: "the index \(path) has schema version \(current), newer than this storekeeper knows "
-                    + "(\(Database.schemaVersion)); use a newer storekeeper")
+            throw IndexStoreError.schemaMismatch(path: path, found: current, expected: Database.schemaVersion)
         }
         for migration in EmbeddedSchema.migrations where migration.version > current {
             try transaction {
