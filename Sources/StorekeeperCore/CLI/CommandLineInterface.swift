@@ -135,7 +135,7 @@ public enum CommandLineInterface {
         if positional.count > command.arguments.count {
             throw UsageError(message: "unexpected argument '\(positional[command.arguments.count])'", command: commandName)
         }
-        if positional.count < command.arguments.count {
+        if positional.count < command.requiredArguments {
             throw UsageError(message: "missing argument <\(command.arguments[positional.count].name)>", command: commandName)
         }
         return Invocation(

@@ -11,17 +11,21 @@ struct CommandSpec: Sendable {
     let discussion: String?
     let options: [Option]
     let arguments: [(name: String, help: String)]
+    /// How many of `arguments` must be given; the rest are optional.
+    let requiredArguments: Int
     let run: @Sendable (Invocation) throws -> ExitCode
 
     init(
         name: String, abstract: String, discussion: String? = nil, options: [Option] = [],
-        arguments: [(name: String, help: String)] = [], run: @escaping @Sendable (Invocation) throws -> ExitCode
+        arguments: [(name: String, help: String)] = [], requiredArguments: Int? = nil,
+        run: @escaping @Sendable (Invocation) throws -> ExitCode
     ) {
         self.name = name
         self.abstract = abstract
         self.discussion = discussion
         self.options = options
         self.arguments = arguments
+        self.requiredArguments = requiredArguments ?? arguments.count
         self.run = run
     }
 
@@ -33,7 +37,9 @@ struct CommandSpec: Sendable {
     var help: String {
         var lines = ["OVERVIEW: \(abstract)", ""]
         if let discussion { lines += [discussion, ""] }
-        let argumentNames = arguments.map { " <\($0.name)>" }.joined()
+        let argumentNames = arguments.enumerated().map { index, argument in
+            index < requiredArguments ? " <\(argument.name)>" : " [<\(argument.name)>]"
+        }.joined()
         lines += ["USAGE: storekeeper \(name) [<options>]\(argumentNames)", ""]
         if !arguments.isEmpty {
             lines.append("ARGUMENTS:")

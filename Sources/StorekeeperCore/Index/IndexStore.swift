@@ -119,7 +119,7 @@ public final class IndexStore {
         [
             .text(file.path), .string(file.category), .string(file.kind.rawValue), .integer(file.size),
             .integer(file.mtime), .integer(file.mtimeNanoseconds), .integer(Int64(bitPattern: file.inode)),
-            .optional(file.pathDate),
+            .optional(PathDate.timestamp(in: file.path)),
         ]
     }
 

@@ -7,6 +7,7 @@ public struct IndexedFile: Equatable, Sendable {
     public var mtime: Int64
     public var mtimeNanoseconds: Int64
     public var inode: UInt64
+    /// As stored in the index, where `IndexStore` derives it from the path on write.
     public var pathDate: Int64?
 
     public init(
@@ -23,11 +24,13 @@ public struct IndexedFile: Equatable, Sendable {
         self.pathDate = pathDate
     }
 
-    /// The row a file at `path` with this status should have.
+    /// The row a file at `path` with this status should have. The path date is
+    /// left out: it follows from the path, and `IndexStore` derives it when it
+    /// writes, so comparing a million unchanged files never parses a date.
     public init(path: [UInt8], category: String, status: FileStatus) {
         self.init(
             path: path, category: category, kind: status.kind, size: status.size, mtime: status.mtime,
-            mtimeNanoseconds: status.mtimeNanoseconds, inode: status.inode, pathDate: PathDate.timestamp(in: path))
+            mtimeNanoseconds: status.mtimeNanoseconds, inode: status.inode, pathDate: nil)
     }
 
     /// The fields in which this row and what is on disk disagree (empty when they agree).
