@@ -43,9 +43,9 @@ CREATE TABLE usage (
 -- REPLACE (INSERT OR REPLACE, UPDATE OR REPLACE) deletes the row it collides
 -- with without firing delete triggers, unless PRAGMA recursive_triggers is on,
 -- which the sqlite3 shell never turns on. So the colliding row is noted in
--- usage_replaced before the statement and settled after it. A statement that
--- ends up not replacing (OR IGNORE, an upsert's DO UPDATE) leaves a stale note
--- that the next insert on that path overwrites, or a delete clears.
+-- usage_replaced before the statement and settled after it. Every insert or
+-- rename first clears the note of its path, so a note left by a statement that
+-- did not replace (OR IGNORE, an upsert's DO UPDATE) is never settled later.
 CREATE TABLE usage_replaced (
     path     TEXT    PRIMARY KEY,
     category TEXT    NOT NULL,
@@ -53,16 +53,17 @@ CREATE TABLE usage_replaced (
 ) WITHOUT ROWID;
 
 CREATE TRIGGER files_note_replaced_on_insert BEFORE INSERT ON files
-WHEN EXISTS (SELECT 1 FROM files WHERE path = NEW.path)
 BEGIN
-    INSERT OR REPLACE INTO usage_replaced (path, category, size)
+    DELETE FROM usage_replaced WHERE path = NEW.path;
+    INSERT INTO usage_replaced (path, category, size)
         SELECT path, category, size FROM files WHERE path = NEW.path;
 END;
 
 CREATE TRIGGER files_note_replaced_on_rename BEFORE UPDATE OF path ON files
-WHEN NEW.path IS NOT OLD.path AND EXISTS (SELECT 1 FROM files WHERE path = NEW.path)
+WHEN NEW.path IS NOT OLD.path
 BEGIN
-    INSERT OR REPLACE INTO usage_replaced (path, category, size)
+    DELETE FROM usage_replaced WHERE path = NEW.path;
+    INSERT INTO usage_replaced (path, category, size)
         SELECT path, category, size FROM files WHERE path = NEW.path;
 END;
 
@@ -90,6 +91,7 @@ BEGIN
 END;
 
 CREATE TRIGGER files_usage_after_rename AFTER UPDATE OF path ON files
+WHEN NEW.path IS NOT OLD.path
 BEGIN
     UPDATE usage SET files = files - 1, bytes = bytes - r.size
         FROM usage_replaced AS r WHERE r.path = NEW.path AND usage.category = r.category;

@@ -7,7 +7,8 @@ public enum CommandLineInterface {
     static let version = "0.1.0"
 
     static let commands: [CommandSpec] = [
-        InitCommand.spec, RunCommand.spec, ScanCommand.spec, VerifyCommand.spec, StatsCommand.spec, CheckCommand.spec,
+        InitCommand.spec, RunCommand.spec, ScanCommand.spec, VerifyCommand.spec, StatsCommand.spec, CleanCommand.spec,
+        JobsCommand.spec, CheckCommand.spec, TrashCommand.spec,
     ]
 
     static var help: String {

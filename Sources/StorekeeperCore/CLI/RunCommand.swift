@@ -12,7 +12,7 @@ enum RunCommand {
 
     static func run(_ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
-        let logger = Logger(minimumLevel: configuration.monitoring.logLevel.loggerLevel)
+        let logger = try Logger.make(configuration: configuration, environment: invocation.environment)
         return try Daemon(configuration: configuration, logger: logger, environment: invocation.environment).run()
     }
 }

@@ -17,6 +17,7 @@ enum StatsCommand {
         let space: FileSystemSpace?
         let lastScanAt: Int64?
         let daemon: HealthFile?
+        let trash: (files: Int64, bytes: Int64)
 
         /// The daemon counts as running while its pid lives and it refreshed
         /// its health file within the last few seconds.
@@ -39,7 +40,7 @@ enum StatsCommand {
         let report = Report(
             layout: layout, categories: try store.usage(), space: try? FileSystemSpace.of(layout.basePath),
             lastScanAt: try store.meta("last_scan_at").flatMap { Int64($0) },
-            daemon: HealthFile.read(from: HealthFile.path(in: layout)))
+            daemon: HealthFile.read(from: HealthFile.path(in: layout)), trash: try store.trashUsage())
 
         if invocation.has("--json") {
             Console.out(json(report).serialized())
@@ -73,6 +74,7 @@ enum StatsCommand {
             ("categories", .object(categories)),
             ("total_files", .int(report.totalFiles)),
             ("total_bytes", .int(report.totalBytes)),
+            ("trash", .object([("files", .int(report.trash.files)), ("bytes", .int(report.trash.bytes))])),
             ("free_bytes", .optional(report.space?.freeBytes)),
             ("filesystem_bytes", .optional(report.space?.totalBytes)),
             ("last_scan_at", report.lastScanAt.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
@@ -117,6 +119,11 @@ enum StatsCommand {
             "storekeeper_category_oldest_mtime_seconds", .gauge,
             help: "Modification time of the oldest indexed file per category.",
             samples: labelled { $0.oldestMtime.map(Double.init) })
+        text.family(
+            "storekeeper_trash_files", .gauge, help: "Items in the trash, waiting for their retention.",
+            samples: [([], Double(report.trash.files))])
+        text.family(
+            "storekeeper_trash_bytes", .gauge, help: "Bytes in the trash.", samples: [([], Double(report.trash.bytes))])
         if let space = report.space {
             text.family(
                 "storekeeper_filesystem_free_bytes", .gauge, help: "Bytes available to unprivileged users.",
@@ -191,6 +198,7 @@ enum StatsCommand {
                 ]))
         }
         lines.append(row(["total", String(report.totalFiles), Formatting.bytes(report.totalBytes)]))
+        lines.append(row(["trash", String(report.trash.files), Formatting.bytes(report.trash.bytes)]))
         if report.categories.contains(where: { !$0.managed }) {
             lines.append("* not a configured category: indexed, never cleaned")
         }

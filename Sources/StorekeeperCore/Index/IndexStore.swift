@@ -57,11 +57,13 @@ public final class IndexStore {
 
     static let fileColumns = "path, category, kind, size, mtime, mtime_ns, inode, path_date"
 
-    static func file(from row: Row) -> IndexedFile {
+    /// A row of `fileColumns`, starting at column `offset`.
+    static func file(from row: Row, offset: Int32 = 0) -> IndexedFile {
         IndexedFile(
-            path: row.bytes(0), category: row.string(1), kind: row.string(2) == "symlink" ? .symlink : .file,
-            size: row.int64(3), mtime: row.int64(4), mtimeNanoseconds: row.int64(5),
-            inode: UInt64(bitPattern: row.int64(6)), pathDate: row.optionalInt64(7))
+            path: row.bytes(offset), category: row.string(offset + 1),
+            kind: row.string(offset + 2) == "symlink" ? .symlink : .file, size: row.int64(offset + 3),
+            mtime: row.int64(offset + 4), mtimeNanoseconds: row.int64(offset + 5),
+            inode: UInt64(bitPattern: row.int64(offset + 6)), pathDate: row.optionalInt64(offset + 7))
     }
 
     /// Up to `limit` rows under `subtree` (all rows when it is empty) whose path
@@ -73,7 +75,7 @@ public final class IndexStore {
         if subtree.isEmpty {
             let statement = try database.statement(
                 "SELECT \(Self.fileColumns) FROM files WHERE path > ?1 ORDER BY path LIMIT ?2")
-            try statement.forEachRow([.text(after ?? []), .int(limit)]) { rows.append(Self.file(from: $0)) }
+            try statement.forEachRow([.text(after ?? []), .int(limit)]) { rows.append(Self.file(from: $0, offset: 0)) }
         } else {
             let range = SubtreeRange(subtree)
             var lower = range.lowerExclusive
@@ -81,7 +83,7 @@ public final class IndexStore {
             let statement = try database.statement(
                 "SELECT \(Self.fileColumns) FROM files WHERE path > ?1 AND path < ?2 ORDER BY path LIMIT ?3")
             try statement.forEachRow([.text(lower), .text(range.upperExclusive), .int(limit)]) {
-                rows.append(Self.file(from: $0))
+                rows.append(Self.file(from: $0, offset: 0))
             }
         }
         return rows
@@ -89,7 +91,7 @@ public final class IndexStore {
 
     public func file(at path: [UInt8]) throws -> IndexedFile? {
         try database.statement("SELECT \(Self.fileColumns) FROM files WHERE path = ?1")
-            .firstRow([.text(path)], Self.file(from:))
+            .firstRow([.text(path)]) { Self.file(from: $0) }
     }
 
     public func insert(_ file: IndexedFile, now: Int64) throws {

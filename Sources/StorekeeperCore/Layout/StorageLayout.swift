@@ -28,6 +28,16 @@ public struct StorageLayout: Sendable {
         }
     }
 
+    /// Serializes cleanup runs between the daemon, `storekeeper clean` and the
+    /// cron fallback: two runs would race for the same candidates.
+    public var cleanupLockPath: String { stateDirectory + "/cleanup.lock" }
+
+    /// Takes the cleanup lock, waiting up to `wait` seconds for a run in progress.
+    public func lockForCleanup(wait: Double) throws -> FileLock {
+        guard FileSystemPaths.exists(indexPath) else { throw IndexStoreError.missing(path: indexPath) }
+        return try FileLock(path: cleanupLockPath, purpose: "cleanup", wait: wait)
+    }
+
     /// Opens the writer lock, naming the holder when busy.
     /// Nothing is created for a missing index: that is `init`'s job.
     public func lockForWriting() throws -> FileLock {

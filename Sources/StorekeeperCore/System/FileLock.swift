@@ -18,14 +18,20 @@ public final class FileLock {
         }
     }
 
-    /// Takes the lock without waiting; throws `Busy` when another process holds it.
-    public init(path: String, purpose: String) throws {
+    /// Takes the lock, waiting up to `wait` seconds for another holder to let
+    /// go (0: not at all); throws `Busy` naming the holder when it does not.
+    public init(path: String, purpose: String, wait: Double = 0) throws {
         self.path = path
         descriptor = try FileDescriptor.open(PathBytes.bytes(path), flags: O_RDWR | O_CREAT, mode: 0o644)
+        let deadline = ProgressLine.monotonicSeconds() + wait
         while flock(descriptor.rawValue, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             if code == EINTR { continue }
             if code == EWOULDBLOCK {
+                if ProgressLine.monotonicSeconds() < deadline {
+                    usleep(50_000)
+                    continue
+                }
                 throw Busy(path: path, holderPID: Self.readPID(descriptor), purpose: purpose)
             }
             throw SystemCallError(call: "flock", path: PathBytes.bytes(path), errno: code)

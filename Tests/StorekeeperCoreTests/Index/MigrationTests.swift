@@ -36,15 +36,20 @@ import Testing
         #expect(try database.statement("PRAGMA journal_mode").firstRow { $0.string(0) } == "wal")
         #expect(
             try Self.names("table", in: database)
-                == ["files", "usage", "usage_replaced", "categories", "events", "cleanup_runs", "jobs", "meta"])
+                == [
+                    "files", "usage", "usage_replaced", "categories", "events", "cleanup_runs", "jobs", "meta", "trash",
+                    "trash_usage", "trash_usage_replaced",
+                ])
         #expect(
             try Self.names("view", in: database)
-                == ["quota_status", "expired_files", "largest_files", "recent_deletions"])
+                == ["quota_status", "expired_files", "largest_files", "recent_deletions", "trash_contents"])
         #expect(
             try Self.names("trigger", in: database)
                 == [
                     "files_note_replaced_on_insert", "files_note_replaced_on_rename", "files_usage_after_insert",
                     "files_usage_after_delete", "files_usage_after_update", "files_usage_after_rename",
+                    "trash_note_replaced_on_insert", "trash_note_replaced_on_rename", "trash_usage_after_insert",
+                    "trash_usage_after_delete", "trash_usage_after_update", "trash_usage_after_rename",
                 ])
     }
 

@@ -240,6 +240,9 @@ import Testing
             ON CONFLICT (path) DO UPDATE SET size = excluded.size, category = excluded.category
             """)
         try expectUsageExact("after an upsert")
+        // The note the upsert left behind must not be settled by a later no-op rename.
+        _ = try sqlite3("UPDATE files SET path = path")
+        try expectUsageExact("after a rename onto itself")
         _ = try sqlite3("DELETE FROM files WHERE path = 'temp/a.tmp'")
         _ = try sqlite3(
             """

@@ -1,0 +1,81 @@
+/// The cleaner's reads and writes: candidates in age order, and the run log.
+extension IndexStore {
+    /// A row the cleaner may act on, with the key it was paged by.
+    public struct Candidate: Equatable, Sendable {
+        public let id: Int64
+        public let file: IndexedFile
+        /// What the age is measured by: mtime, or the path date for `age_by: path_date`.
+        public let ageReference: Int64
+    }
+
+    /// Where a paged selection stopped: the (age, id) of its last row.
+    public struct CandidateKey: Equatable, Sendable {
+        public let ageReference: Int64
+        public let id: Int64
+    }
+
+    /// The next `limit` rows of `category`, oldest first, whose age reference
+    /// is before `cutoff` (nil: any age, for quota eviction), after `key`.
+    /// Ordered by (mtime, id), which is the `(category, mtime)` index order, so
+    /// each page is an index range, whatever the size of the category.
+    public func candidates(
+        category: String, ageBy: CategoryPolicy.AgeBy, before cutoff: Int64?, after key: CandidateKey?, limit: Int
+    ) throws -> [Candidate] {
+        let age = ageBy == .mtime ? "mtime" : "coalesce(path_date, mtime)"
+        // A folder's .gitkeep keeps the folder: it is never a candidate.
+        var conditions = ["category = ?1", "path NOT GLOB '*/.gitkeep'"]
+        var values: [DatabaseValue] = [.string(category)]
+        if let cutoff {
+            values.append(.integer(cutoff))
+            conditions.append("\(age) < ?\(values.count)")
+        }
+        if let key {
+            values.append(.integer(key.ageReference))
+            let ageIndex = values.count
+            values.append(.integer(key.id))
+            conditions.append("(\(age) > ?\(ageIndex) OR (\(age) = ?\(ageIndex) AND id > ?\(values.count)))")
+        }
+        values.append(.int(limit))
+        let sql = """
+            SELECT id, \(Self.fileColumns), \(age) FROM files
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY \(age), id LIMIT ?\(values.count)
+            """
+        var rows: [Candidate] = []
+        try database.statement(sql).forEachRow(values) { row in
+            rows.append(Candidate(id: row.int64(0), file: Self.file(from: row, offset: 1), ageReference: row.int64(9)))
+        }
+        return rows
+    }
+
+    /// Files and bytes of one category, from `usage`.
+    public func usage(of category: String) throws -> (files: Int64, bytes: Int64) {
+        try database.statement("SELECT files, bytes FROM usage WHERE category = ?1")
+            .firstRow([.string(category)]) { ($0.int64(0), $0.int64(1)) } ?? (0, 0)
+    }
+
+    // MARK: cleanup_runs
+
+    public func beginCleanupRun(trigger: String, dryRun: Bool, startedAt: Int64) throws -> Int64 {
+        try database.statement(
+            "INSERT INTO cleanup_runs (started_at, trigger, dry_run, status) VALUES (?1, ?2, ?3, 'running')"
+        ).execute([.integer(startedAt), .string(trigger), .integer(dryRun ? 1 : 0)])
+        return try database.statement("SELECT last_insert_rowid()").firstRow { $0.int64(0) } ?? 0
+    }
+
+    public func finishCleanupRun(
+        _ id: Int64, status: String, finishedAt: Int64, removed: Int, bytes: Int64, skipped: Int, errors: Int,
+        detail: String
+    ) throws {
+        try database.statement(
+            """
+            UPDATE cleanup_runs SET status = ?2, finished_at = ?3, files_removed = ?4, bytes_freed = ?5,
+                files_skipped = ?6, errors = ?7, detail = ?8
+            WHERE id = ?1
+            """
+        ).execute([
+            .integer(id), .string(status), .integer(finishedAt), .int(removed), .integer(bytes), .int(skipped),
+            .int(errors), .string(detail),
+        ])
+    }
+}

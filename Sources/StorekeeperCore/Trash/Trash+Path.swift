@@ -1,0 +1,18 @@
+import Glibc
+
+extension Trash {
+    /// Trashes `path` (relative to the base), reached from the base one real
+    /// folder at a time and measured on the way: for tests and tools that hold
+    /// a path rather than a verified open directory, as the cleaner does.
+    func put(path: [UInt8], category: String, deletedAt: Int64) throws -> TrashedItem {
+        let components = PathBytes.components(path)
+        guard let name = components.last else { throw TrashError(.invalidPath, path: path) }
+        var directory = base
+        for component in components.dropLast() {
+            directory = try FileDescriptor.openDirectory(component, relativeTo: directory)
+        }
+        return try put(
+            from: directory, name: name, originalPath: Array(components.joined(separator: [PathBytes.separator])),
+            category: category, size: try directory.treeSize(of: name, device: device), deletedAt: deletedAt)
+    }
+}

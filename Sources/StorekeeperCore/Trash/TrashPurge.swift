@@ -1,0 +1,12 @@
+/// What one `Trash.empty` removed, and what it could not.
+public struct TrashPurge: Equatable, Sendable {
+    /// Trash entries removed (a folder counts once).
+    public var files = 0
+    /// Bytes of the files removed, as `lstat` saw them while removing.
+    public var bytes: Int64 = 0
+    /// One line per entry left in place because the world said no
+    /// (an immutable file, a permission): the purge goes on without it.
+    public var failures: [String] = []
+
+    public init() {}
+}
