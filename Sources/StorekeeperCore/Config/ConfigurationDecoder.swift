@@ -171,6 +171,9 @@ struct ConfigurationDecoder {
                 monitoring.metricsListen = try listenAddress(value, fieldPath)
             case "textfile_path":
                 monitoring.textfilePath = try optionalString(value, fieldPath)
+            case "event_retention":
+                let seconds = try parsed(value, fieldPath, ConfigValueParser.seconds)
+                monitoring.eventRetentionSeconds = seconds < 0 ? nil : seconds
             default:
                 throw unknownKey(field, fieldPath)
             }
@@ -308,10 +311,13 @@ struct ConfigurationDecoder {
     }
 
     /// Only the shape is checked here; the scheduler parses the fields.
+    /// A schedule is parsed here, so `check` reports a bad one with its line.
     private func cron(_ node: YAMLNode, _ path: String) throws(ConfigError) -> String {
         let text = try string(node, path)
-        guard text.split(whereSeparator: { $0 == " " || $0 == "\t" }).count == 5 else {
-            throw error(node, path, "expected a 5-field cron expression (minute hour day month weekday), found '\(text)'")
+        do {
+            _ = try CronExpression(text)
+        } catch let cronError {
+            throw error(node, path, "\(cronError)")
         }
         return text
     }

@@ -31,6 +31,8 @@ public struct MonitoringSettings: Sendable, Equatable {
     public var metricsListen: String
     /// Optional node_exporter textfile-collector output.
     public var textfilePath: String?
+    /// Age after which rows of the `events` log are pruned; nil keeps them forever (-1).
+    public var eventRetentionSeconds: Int64?
 
     public init(
         logLevel: LogLevel = .info,
@@ -38,7 +40,8 @@ public struct MonitoringSettings: Sendable, Equatable {
         alertThresholdPercent: Double = 10,
         logFile: String? = nil,
         metricsListen: String = "127.0.0.1:9464",
-        textfilePath: String? = nil
+        textfilePath: String? = nil,
+        eventRetentionSeconds: Int64? = 30 * 86_400
     ) {
         self.logLevel = logLevel
         self.metricsEnabled = metricsEnabled
@@ -46,5 +49,6 @@ public struct MonitoringSettings: Sendable, Equatable {
         self.logFile = logFile
         self.metricsListen = metricsListen
         self.textfilePath = textfilePath
+        self.eventRetentionSeconds = eventRetentionSeconds
     }
 }

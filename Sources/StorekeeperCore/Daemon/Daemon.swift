@@ -15,13 +15,50 @@ public final class Daemon {
     private let stopRequested = StopFlag()
 
     private let degradedReconcileInterval: Double
+    private let environment: [String: String]
+    /// How often the daemon compares usage with quotas and free space.
+    static let policyCheckInterval = 2.0
+    static let policyRetryInterval = 60.0
 
     public init(configuration: Configuration, logger: Logger, environment: [String: String] = [:]) {
         self.configuration = configuration
+        self.environment = environment
         degradedReconcileInterval = environment["STOREKEEPER_DEGRADED_RECONCILE_SECONDS"].flatMap(Double.init)
             ?? Self.defaultDegradedReconcileInterval
         self.layout = StorageLayout(configuration)
         self.logger = logger
+    }
+
+    /// Over quota (an `evict` category) or low on disk: clean now, under the
+    /// shared cleanup lock (skipped while a CLI or cron run holds it), draining
+    /// the event queue between slices so the index keeps up.
+    /// Returns whether a policy is still violated after trying.
+    private func enforcePolicies(store: IndexStore, indexer: Indexer) throws -> Bool {
+        func violations() throws -> (lowDisk: Bool, overQuota: [String]) {
+            let space = try? FileSystemSpace.of(layout.basePath)
+            let lowDisk = space.map { $0.freePercent < configuration.monitoring.alertThresholdPercent } ?? false
+            var overQuota: [String] = []
+            for policy in configuration.categories
+            where policy.onQuota == .evict && policy.key != CategoryPolicy.protectedKey {
+                guard let quota = policy.quotaBytes else { continue }
+                if try store.usage(of: policy.key).bytes > quota { overQuota.append(policy.key) }
+            }
+            return (lowDisk, overQuota)
+        }
+        let (lowDisk, overQuota) = try violations()
+        guard lowDisk || !overQuota.isEmpty else { return false }
+        guard let lock = try? layout.lockForCleanup(wait: 0) else { return false }
+        defer { lock.release() }
+        var request = Cleaner.Request(
+            trigger: lowDisk ? "low_disk" : "quota", dryRun: configuration.cleanup.dryRun,
+            categories: lowDisk ? nil : Set(overQuota))
+        request.expire = lowDisk
+        request.purgeTrash = lowDisk
+        let cleaner = Cleaner(
+            configuration: configuration, store: store, logger: logger, betweenSlices: { try indexer.processQueued() })
+        _ = try cleaner.run(request)
+        let after = try violations()
+        return after.lowDisk || !after.overQuota.isEmpty
     }
 
     public func run() throws -> ExitCode {
@@ -58,7 +95,16 @@ public final class Daemon {
         health.state = .running
         logger.info("watching", ["watches": String(indexer.watches.count)])
 
+        let scheduler = JobScheduler(store: store, logger: logger, now: WallClock.now)
+        try scheduler.register(
+            DaemonJobs.make(configuration: configuration, store: store, indexer: indexer, logger: logger, now: WallClock.now))
+        SystemdNotifier.notify(
+            "READY=1\nSTATUS=watching \(indexer.watches.count) directories", environment: environment, logger: logger)
+        // A run that fell due while the daemon was down runs once, now.
+        scheduler.runDue(covers: DaemonJobs.covers)
+
         var nextHealthWrite = 0.0
+        var nextPolicyCheck = 0.0
         var nextDegradedReconcile = ProgressLine.monotonicSeconds() + degradedReconcileInterval
         func refreshHealth(force: Bool = false) {
             let monotonic = ProgressLine.monotonicSeconds()
@@ -82,8 +128,19 @@ public final class Daemon {
                 let monotonic = ProgressLine.monotonicSeconds()
                 var timeout = max(0, nextHealthWrite - monotonic)
                 if let deadline = indexer.nextDeadline { timeout = min(timeout, max(0, deadline - monotonic)) }
+                if let due = scheduler.nextDue { timeout = min(timeout, Double(max(0, due - WallClock.now()))) }
                 queue.wake.wait(timeout: min(timeout, 1))
                 try indexer.processQueued()
+                if let due = scheduler.nextDue, due <= WallClock.now() {
+                    scheduler.runDue(covers: DaemonJobs.covers)
+                }
+                if ProgressLine.monotonicSeconds() >= nextPolicyCheck {
+                    let stillViolated = try enforcePolicies(store: store, indexer: indexer)
+                    // A run that could not fix it (files in use, undeletable) is not
+                    // retried every two seconds: the log would drown in it.
+                    nextPolicyCheck = ProgressLine.monotonicSeconds()
+                        + (stillViolated ? Self.policyRetryInterval : Self.policyCheckInterval)
+                }
                 if indexer.status.degraded && ProgressLine.monotonicSeconds() >= nextDegradedReconcile {
                     nextDegradedReconcile = ProgressLine.monotonicSeconds() + degradedReconcileInterval
                     try indexer.reconcileUnwatched()
@@ -91,6 +148,7 @@ public final class Daemon {
                 refreshHealth()
             }
             logger.info("stopping", ["queued": String(queue.count)])
+            SystemdNotifier.notify("STOPPING=1", environment: environment, logger: logger)
             reader.stopAndJoin()
             // Commit what was read before the signal; a move half still waiting
             // gets its pairing window, then counts as moved out.

@@ -1,7 +1,8 @@
 import Glibc
 
-/// Turns SIGTERM and SIGINT into a stop request, on a thread of its own that
-/// waits in `sigwait`. The signals are blocked in every thread first (threads
+/// Turns SIGTERM and SIGINT into a stop request and SIGHUP into a reopen of
+/// the log file (logrotate's postrotate), on a thread of its own that waits in
+/// `sigwait`. The signals are blocked in every thread first (threads
 /// inherit the mask), so no handler ever runs in the middle of SQLite.
 public final class SignalWatcher: Sendable {
     private let logger: Logger
@@ -23,6 +24,20 @@ public final class SignalWatcher: Sendable {
         return set
     }
 
+    /// A path that cannot be opened keeps the old file: lines still land in
+    /// the rotated file, and the error says why the new one is missing.
+    private func reopenLogFile() {
+        do {
+            if try logger.reopen() {
+                logger.info("log file reopened", ["path": logger.filePath ?? "", "signal": "SIGHUP"])
+            } else {
+                logger.info("signal received; no log file to reopen", ["signal": "SIGHUP"])
+            }
+        } catch {
+            logger.error("cannot reopen the log file", ["error": "\(error)", "signal": "SIGHUP"])
+        }
+    }
+
     public func start() {
         // Detached: it lives as long as the process; exit ends it.
         _ = BackgroundThread { [self] in
@@ -35,7 +50,7 @@ public final class SignalWatcher: Sendable {
                     logger.info("signal received; stopping", ["signal": signal == SIGTERM ? "SIGTERM" : "SIGINT"])
                     onStop()
                 default:
-                    logger.info("signal received", ["signal": "SIGHUP"])
+                    reopenLogFile()
                 }
             }
         }

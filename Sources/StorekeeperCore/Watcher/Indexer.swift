@@ -58,6 +58,7 @@ public final class Indexer {
     public private(set) var watches = WatchTable()
     public private(set) var status = WatcherStatus()
     private var baseWatch: Int32 = -1
+    private var stopped: Stop?
     private var unwatched: Set<[UInt8]> = []
     private var loggedWatchLimit = false
 
@@ -166,6 +167,9 @@ public final class Indexer {
         }
     }
 
+    /// Counts differences a scheduled verify found (health, stats, metrics).
+    public func recordDivergence(_ count: Int) { status.divergences += count }
+
     /// Reconciles what could not be watched; called periodically while degraded.
     public func reconcileUnwatched() throws {
         guard !unwatched.isEmpty else { return }
@@ -188,6 +192,17 @@ public final class Indexer {
     /// Returns when there was nothing to do.
     @discardableResult
     public func processQueued() throws -> Bool {
+        // A stop stays a stop, even if a job that drained the queue swallowed it.
+        if let stopped { throw stopped }
+        do {
+            return try processQueuedOnce()
+        } catch let stop as Stop {
+            stopped = stop
+            throw stop
+        }
+    }
+
+    private func processQueuedOnce() throws -> Bool {
         let (events, dropped, readerError) = queue.takeAll()
         if let readerError { throw Stop.readerFailed(readerError) }
         if dropped {

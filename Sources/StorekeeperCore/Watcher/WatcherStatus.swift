@@ -11,6 +11,8 @@ public struct WatcherStatus: Equatable, Sendable {
     /// periodically instead, and the index is flagged as degraded meanwhile.
     public var unwatchedDirectories = 0
     public var lastCommitAt: Int64?
+    /// Differences the scheduled verify found between the index and the disk.
+    public var divergences = 0
 
     public var degraded: Bool { unwatchedDirectories > 0 }
 
