@@ -47,6 +47,12 @@ public final class Daemon {
         }
         let (lowDisk, overQuota) = try violations()
         guard lowDisk || !overQuota.isEmpty else { return false }
+        guard configuration.cleanup.enabled else {
+            logger.warning(
+                "cleanup is disabled (cleanup.enabled: false); not evicting",
+                ["low_disk": String(lowDisk), "over_quota": overQuota.joined(separator: ",")])
+            return true
+        }
         guard let lock = try? layout.lockForCleanup(wait: 0) else { return false }
         defer { lock.release() }
         var request = Cleaner.Request(
