@@ -321,21 +321,25 @@ public final class Cleaner {
         guard let base = try? FileDescriptor.open(PathBytes.bytes(layout.basePath), flags: O_RDONLY | O_DIRECTORY)
         else { return 0 }
         let parents = ParentDirectories(base: base)
+        // Deepest first, a level at a time, so a parent is tried after its children.
+        var byDepth: [Int: Set<[UInt8]>] = [:]
+        for directory in directories {
+            byDepth[directory.count(where: { $0 == PathBytes.separator }) + 1, default: []].insert(directory)
+        }
         var removed = 0
-        var candidates = directories
-        while let deepest = candidates.max(by: { PathBytes.components($0).count < PathBytes.components($1).count }) {
-            candidates.remove(deepest)
-            let components = PathBytes.components(deepest)
-            guard components.count >= 2 else { continue }
-            let parentPath = Array(components.dropLast().joined(separator: [PathBytes.separator]))
-            guard let parent = try? parents.directory(parentPath) else { continue }
-            let result = PathBytes.withCString(components.last!) { unlinkat(parent.rawValue, $0, AT_REMOVEDIR) }
-            if result == 0 {
-                removed += 1
-                candidates.insert(parentPath)
+        var depth = byDepth.keys.max() ?? 0
+        while depth >= 2 {
+            for directory in byDepth[depth] ?? [] {
+                guard let slash = directory.lastIndex(of: PathBytes.separator) else { continue }
+                let parentPath = Array(directory[..<slash])
+                let name = Array(directory[(slash + 1)...])
+                guard let parent = try? parents.directory(parentPath) else { continue }
+                if PathBytes.withCString(name, { unlinkat(parent.rawValue, $0, AT_REMOVEDIR) }) == 0 {
+                    removed += 1
+                    byDepth[depth - 1, default: []].insert(parentPath)
+                }
             }
-            // The chain is reopened each time: a folder removed above must not be reused.
-            parents.reset()
+            depth -= 1
         }
         return removed
     }

@@ -47,8 +47,9 @@ final class SafeRemover {
         var directory = base
         for component in components.dropLast() {
             do {
+                // No device check per folder: a mount anywhere on the way puts
+                // the file itself on another device, which `mismatch` catches.
                 directory = try FileDescriptor.openDirectory(component, relativeTo: directory)
-                guard try directory.status().device == baseDevice else { return .skipped(.otherFilesystem, onDisk: nil) }
             } catch {
                 switch error.errno {
                 case ENOENT: return .skipped(.vanished, onDisk: nil)

@@ -33,7 +33,10 @@ extension IndexStore {
             values.append(.integer(key.ageReference))
             let ageIndex = values.count
             values.append(.integer(key.id))
-            conditions.append("(\(age) > ?\(ageIndex) OR (\(age) = ?\(ageIndex) AND id > ?\(values.count)))")
+            // The `>=` bound starts the index range at the last page's end; the
+            // OR alone would make every page rescan the range from its start.
+            conditions.append(
+                "\(age) >= ?\(ageIndex) AND (\(age) > ?\(ageIndex) OR id > ?\(values.count))")
         }
         values.append(.int(limit))
         let sql = """
