@@ -1,8 +1,11 @@
 /*
  * gentree: a fast, deterministic media-tree generator for scripts/bench.
  *
- *   gentree BASE N            create N files under BASE (the baselines' layout)
- *   gentree --mutate BASE N   apply a deterministic mutation set to a tree made by gentree
+ *   gentree [--expired E] BASE N     create N files under BASE (the baselines' layout)
+ *   gentree --restore BASE N [E]     make a tree made by `gentree [--expired E] BASE N` whole again:
+ *                                    recreate its missing files (same name, size, data; expired or
+ *                                    not as in that tree) and re-date present ones whose expiry is wrong
+ *   gentree --mutate BASE N          apply a deterministic mutation set to a tree made by gentree
  *
  * Layout (docs: /work/shared/reference/baselines-measured.md §1), i = global file index 0..N-1:
  *   frames          60 %  frames/video_NNNNNN/frame_NNNNNN.jpg          100 per dir
@@ -11,8 +14,15 @@
  *   outputs         10 %  outputs/video_NNNNNN/output_NNNNNN.mp4        round-robin over videos
  *   temp            10 %  temp/job_NNNNNN/chunk_NNNNNN.part             100 per dir
  * File i holds splitmix64(i) % 4097 bytes of real data (splitmix64(i) = mix(i + golden)).
- * Every 10th file of uploads and temp gets atime = mtime = now - 40 days (futimens).
+ * Expired files get atime = mtime = now - 40 days (futimens), older than every default retention:
+ *   default       every 10th file of uploads and temp (j % 10 == 0 within the category)
+ *   --expired E   exactly E files, evenly spread over frames, uploads, contact-sheets and temp taken
+ *                 as one sequence of M files in that order (file g is expired iff
+ *                 floor((g+1)E/M) > floor(gE/M)); outputs never (it is kept forever)
  * For N = 100000 this gives 100,000 files, 2,056 dirs and 205,506,760 bytes, as in the baselines.
+ *
+ * --restore prints "restore: created C files (B bytes), re-dated R, present P"; C is what a
+ * cleaner removed since, R what someone re-dated.
  *
  * Mutation set (N each; prints what it did and the differences `verify` must then list):
  *   create  N new files  frames/video_N/new_NNNNNN.jpg, round-robin over the videos
@@ -110,6 +120,24 @@ static struct counts split(uint64_t n) {
     return c;
 }
 
+/* Which files are expired: -1 = the default rule, else exactly `expired_n` spread evenly. */
+static long long expired_n = -1;
+
+enum { FRAMES, UPLOADS, SHEETS, OUTPUTS, TEMP };
+
+/* Category k's j-th file: expired? */
+static int is_old(const struct counts *c, int k, uint64_t j) {
+    if (expired_n < 0) return (k == UPLOADS || k == TEMP) && j % 10 == 0;
+    if (k == OUTPUTS) return 0;
+    uint64_t m = c->frames + c->uploads + c->sheets + c->temp, g = j;
+    if (k >= UPLOADS) g += c->frames;
+    if (k >= SHEETS) g += c->uploads;
+    if (k == TEMP) g += c->sheets;
+    if (m == 0) return 0;
+    unsigned __int128 e = (unsigned __int128)(expired_n > (long long)m ? m : (uint64_t)expired_n);
+    return (uint64_t)((g + 1) * e / m) > (uint64_t)(g * e / m);
+}
+
 static void day_name(uint64_t day, char *out, size_t len) {
     /* Day directories from 2025-01-01 onwards, one per 100 uploads. */
     struct tm tm = {0};
@@ -125,7 +153,7 @@ static void day_name(uint64_t day, char *out, size_t len) {
 static int generate(const char *base, uint64_t n) {
     struct counts c = split(n);
     time_t now = time(NULL);
-    uint64_t i = 0, bytes = 0, dirs = 0, expired_temp = 0, expired_uploads = 0;
+    uint64_t i = 0, bytes = 0, dirs = 0, expired[5] = {0};
     char name[64], dname[64];
 
     if (mkdir(base, 0755) != 0 && errno != EEXIST) die("mkdir", base);
@@ -149,7 +177,9 @@ static int generate(const char *base, uint64_t n) {
             dirs++;
         }
         snprintf(name, sizeof name, "frame_%06llu.jpg", (unsigned long long)(j % PER_DIR));
-        bytes += write_file(dfd, name, splitmix64(i) % 4097, 0, now, i);
+        int old = is_old(&c, FRAMES, j);
+        expired[FRAMES] += old;
+        bytes += write_file(dfd, name, splitmix64(i) % 4097, old, now, i);
     }
     if (dfd >= 0) close(dfd), dfd = -1;
 
@@ -163,8 +193,8 @@ static int generate(const char *base, uint64_t n) {
             dirs++;
         }
         snprintf(name, sizeof name, "upload_%08llu.mp4", (unsigned long long)j);
-        int old = j % 10 == 0;
-        expired_uploads += old;
+        int old = is_old(&c, UPLOADS, j);
+        expired[UPLOADS] += old;
         bytes += write_file(dfd, name, splitmix64(i) % 4097, old, now, i);
     }
     if (dfd >= 0) close(dfd), dfd = -1;
@@ -183,7 +213,9 @@ static int generate(const char *base, uint64_t n) {
         }
         for (uint64_t j = 0; j < count; j++, i++) {
             snprintf(name, sizeof name, k == 2 ? "sheet_%06llu.jpg" : "output_%06llu.mp4", (unsigned long long)j);
-            bytes += write_file(fds[j % ndirs], name, splitmix64(i) % 4097, 0, now, i);
+            int old = is_old(&c, k, j);
+            expired[k] += old;
+            bytes += write_file(fds[j % ndirs], name, splitmix64(i) % 4097, old, now, i);
         }
         for (uint64_t v = 0; v < ndirs; v++) close(fds[v]);
         free(fds);
@@ -199,17 +231,107 @@ static int generate(const char *base, uint64_t n) {
             dirs++;
         }
         snprintf(name, sizeof name, "chunk_%06llu.part", (unsigned long long)(j % PER_DIR));
-        int old = j % 10 == 0;
-        expired_temp += old;
+        int old = is_old(&c, TEMP, j);
+        expired[TEMP] += old;
         bytes += write_file(dfd, name, splitmix64(i) % 4097, old, now, i);
     }
     if (dfd >= 0) close(dfd);
     for (int k = 0; k < 5; k++) close(catfd[k]);
     close(basefd);
 
-    printf("gentree: %llu files, %llu dirs (plus base), %llu bytes; expired temp=%llu uploads=%llu\n",
+    printf("gentree: %llu files, %llu dirs (plus base), %llu bytes; expired temp=%llu uploads=%llu frames=%llu "
+           "contact-sheets=%llu (total %llu)\n",
            (unsigned long long)i, (unsigned long long)dirs, (unsigned long long)bytes,
-           (unsigned long long)expired_temp, (unsigned long long)expired_uploads);
+           (unsigned long long)expired[TEMP], (unsigned long long)expired[UPLOADS], (unsigned long long)expired[FRAMES],
+           (unsigned long long)expired[SHEETS],
+           (unsigned long long)(expired[TEMP] + expired[UPLOADS] + expired[FRAMES] + expired[SHEETS]));
+    return 0;
+}
+
+/* ---------------------------------------------------------------- restore */
+
+/* The folder and name of category k's j-th file, as generate() made them. */
+static void file_path(const struct counts *c, int k, uint64_t j, char *dir, size_t dlen, char *name, size_t nlen) {
+    static const char *cats[] = {"frames", "uploads", "contact-sheets", "outputs", "temp"};
+    char sub[64];
+    uint64_t ndirs;
+    switch (k) {
+    case FRAMES:
+        snprintf(sub, sizeof sub, "video_%06llu", (unsigned long long)(j / PER_DIR));
+        snprintf(name, nlen, "frame_%06llu.jpg", (unsigned long long)(j % PER_DIR));
+        break;
+    case UPLOADS:
+        day_name(j / PER_DIR, sub, sizeof sub);
+        snprintf(name, nlen, "upload_%08llu.mp4", (unsigned long long)j);
+        break;
+    case SHEETS:
+    case OUTPUTS:
+        ndirs = (k == SHEETS ? c->sheets : c->outputs) < c->videos ? (k == SHEETS ? c->sheets : c->outputs) : c->videos;
+        snprintf(sub, sizeof sub, "video_%06llu", (unsigned long long)(j % ndirs));
+        snprintf(name, nlen, k == SHEETS ? "sheet_%06llu.jpg" : "output_%06llu.mp4", (unsigned long long)j);
+        break;
+    default:
+        snprintf(sub, sizeof sub, "job_%06llu", (unsigned long long)(j / PER_DIR));
+        snprintf(name, nlen, "chunk_%06llu.part", (unsigned long long)(j % PER_DIR));
+        break;
+    }
+    snprintf(dir, dlen, "%s/%s", cats[k], sub);
+}
+
+static int restore(const char *base, uint64_t n) {
+    struct counts c = split(n);
+    time_t now = time(NULL);
+    int basefd = open_dir(AT_FDCWD, base);
+    uint64_t counts[5] = {c.frames, c.uploads, c.sheets, c.outputs, c.temp};
+    uint64_t i = 0, created = 0, created_bytes = 0, redated = 0, present = 0, expired = 0;
+    char dir[256], name[64], rel[512], last_dir[256] = "";
+    int dfd = -1;
+    for (int k = 0; k < 5; k++) {
+        for (uint64_t j = 0; j < counts[k]; j++, i++) {
+            file_path(&c, k, j, dir, sizeof dir, name, sizeof name);
+            int old = is_old(&c, k, j);
+            expired += old;
+            if (strcmp(dir, last_dir) != 0) {
+                if (dfd >= 0) close(dfd);
+                dfd = openat(basefd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0 && errno == ENOENT) { /* a cleaner removed the emptied folder */
+                    char *slash = strchr(dir, '/');
+                    *slash = 0;
+                    mkdir_p1(basefd, dir, dir);
+                    *slash = '/';
+                    mkdir_p1(basefd, dir, dir);
+                    dfd = openat(basefd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                }
+                if (dfd < 0) die("open dir", dir);
+                snprintf(last_dir, sizeof last_dir, "%s", dir);
+            }
+            struct stat st;
+            if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                if (errno != ENOENT) {
+                    snprintf(rel, sizeof rel, "%s/%s", dir, name);
+                    die("stat", rel);
+                }
+                created_bytes += write_file(dfd, name, splitmix64(i) % 4097, old, now, i);
+                created++;
+                continue;
+            }
+            present++;
+            int is_aged = st.st_mtime < now - OLD_AGE / 2;
+            if (is_aged != old) {
+                struct timespec ts[2] = {{old ? now - OLD_AGE : now, 0}, {old ? now - OLD_AGE : now, 0}};
+                if (utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) != 0) {
+                    snprintf(rel, sizeof rel, "%s/%s", dir, name);
+                    die("utimensat", rel);
+                }
+                redated++;
+            }
+        }
+    }
+    if (dfd >= 0) close(dfd);
+    close(basefd);
+    printf("restore: created %llu files (%llu bytes), re-dated %llu, present %llu; expired now %llu of %llu\n",
+           (unsigned long long)created, (unsigned long long)created_bytes, (unsigned long long)redated,
+           (unsigned long long)present, (unsigned long long)expired, (unsigned long long)i);
     return 0;
 }
 
@@ -364,7 +486,16 @@ static int mutate(const char *base, uint64_t n) {
 int main(int argc, char **argv) {
     fill_data();
     if (argc == 4 && strcmp(argv[1], "--mutate") == 0) return mutate(argv[2], strtoull(argv[3], NULL, 10));
+    if ((argc == 4 || argc == 5) && strcmp(argv[1], "--restore") == 0) {
+        if (argc == 5) expired_n = strtoll(argv[4], NULL, 10);
+        return restore(argv[2], strtoull(argv[3], NULL, 10));
+    }
+    if (argc == 5 && strcmp(argv[1], "--expired") == 0) {
+        expired_n = strtoll(argv[2], NULL, 10);
+        argc -= 2, argv += 2;
+    }
     if (argc == 3 && argv[1][0] != '-') return generate(argv[1], strtoull(argv[2], NULL, 10));
-    fprintf(stderr, "usage: gentree BASE FILES\n       gentree --mutate BASE N\n");
+    fprintf(stderr, "usage: gentree [--expired E] BASE FILES\n       gentree --restore BASE FILES [E]\n"
+                    "       gentree --mutate BASE N\n");
     return 64;
 }
