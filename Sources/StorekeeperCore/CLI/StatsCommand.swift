@@ -19,12 +19,7 @@ enum StatsCommand {
         let daemon: HealthFile?
         let trash: (files: Int64, bytes: Int64)
 
-        /// The daemon counts as running while its pid lives and it refreshed
-        /// its health file within the last few seconds.
-        var daemonRunning: Bool {
-            guard let daemon, daemon.state == .running || daemon.state == .starting else { return false }
-            return daemon.processIsAlive && WallClock.now() - daemon.updatedAt <= 10
-        }
+        var daemonRunning: Bool { daemon?.isLive(now: WallClock.now()) ?? false }
 
         var totalFiles: Int64 { categories.reduce(0) { $0 + $1.files } }
         var totalBytes: Int64 { categories.reduce(0) { $0 + $1.bytes } }
@@ -37,19 +32,25 @@ enum StatsCommand {
         let configuration = try invocation.loadConfiguration()
         let layout = StorageLayout(configuration)
         let store = try IndexStore(path: layout.indexPath, readOnly: true)
-        let report = Report(
-            layout: layout, categories: try store.usage(), space: try? FileSystemSpace.of(layout.basePath),
-            lastScanAt: try store.meta("last_scan_at").flatMap { Int64($0) },
-            daemon: HealthFile.read(from: HealthFile.path(in: layout)), trash: try store.trashUsage())
+        let report = try report(layout: layout, store: store, daemon: HealthFile.read(from: HealthFile.path(in: layout)))
 
         if invocation.has("--json") {
             Console.out(json(report).serialized())
         } else if invocation.has("--prometheus") {
-            Console.out(prometheus(report), terminator: "")
+            let snapshot = try MetricsSnapshot.read(
+                store: store, configuration: configuration, daemon: report.daemonRunning ? report.daemon : nil)
+            Console.out(MetricsRenderer.render(snapshot), terminator: "")
         } else {
             Console.out(table(report))
         }
         return .success
+    }
+
+    /// What `stats` shows, from the index alone (and the daemon's status).
+    static func report(layout: StorageLayout, store: IndexStore, daemon: HealthFile?) throws -> Report {
+        Report(
+            layout: layout, categories: try store.usage(), space: try? FileSystemSpace.of(layout.basePath),
+            lastScanAt: try store.meta("last_scan_at").flatMap { Int64($0) }, daemon: daemon, trash: try store.trashUsage())
     }
 
     static func json(_ report: Report) -> JSONValue {
@@ -96,69 +97,6 @@ enum StatsCommand {
             ("overflows", .int(daemon.watcher.overflows)),
             ("message", daemon.message.map(JSONValue.string) ?? .null),
         ])
-    }
-
-    static func prometheus(_ report: Report) -> String {
-        var text = PrometheusText()
-        let labelled = { (value: (CategoryUsage) -> Double?) in
-            report.categories.compactMap { usage in value(usage).map { ([("category", usage.category)], $0) } }
-        }
-        text.family(
-            "storekeeper_category_files", .gauge, help: "Files indexed per category.",
-            samples: labelled { Double($0.files) })
-        text.family(
-            "storekeeper_category_bytes", .gauge, help: "Bytes of the files indexed per category.",
-            samples: labelled { Double($0.bytes) })
-        text.family(
-            "storekeeper_category_quota_bytes", .gauge, help: "Quota per category, where one is set.",
-            samples: labelled { $0.quotaBytes.map(Double.init) })
-        text.family(
-            "storekeeper_category_retention_seconds", .gauge, help: "Retention per category, where files expire.",
-            samples: labelled { $0.retentionSeconds.map(Double.init) })
-        text.family(
-            "storekeeper_category_oldest_mtime_seconds", .gauge,
-            help: "Modification time of the oldest indexed file per category.",
-            samples: labelled { $0.oldestMtime.map(Double.init) })
-        text.family(
-            "storekeeper_trash_files", .gauge, help: "Items in the trash, waiting for their retention.",
-            samples: [([], Double(report.trash.files))])
-        text.family(
-            "storekeeper_trash_bytes", .gauge, help: "Bytes in the trash.", samples: [([], Double(report.trash.bytes))])
-        if let space = report.space {
-            text.family(
-                "storekeeper_filesystem_free_bytes", .gauge, help: "Bytes available to unprivileged users.",
-                samples: [([], Double(space.freeBytes))])
-            text.family(
-                "storekeeper_filesystem_size_bytes", .gauge, help: "Size of the filesystem holding the base.",
-                samples: [([], Double(space.totalBytes))])
-        }
-        let daemon = report.daemon
-        let running = report.daemonRunning
-        text.family(
-            "storekeeper_daemon_up", .gauge, help: "1 while the watcher daemon runs and refreshes its health file.",
-            samples: [([], running ? 1 : 0)])
-        if let daemon, running {
-            text.family(
-                "storekeeper_watches", .gauge, help: "Directories watched with inotify.",
-                samples: [([], Double(daemon.watcher.watches))])
-            text.family(
-                "storekeeper_watcher_degraded", .gauge,
-                help: "1 while some directories cannot be watched (inotify watch limit).",
-                samples: [([], daemon.watcher.degraded ? 1 : 0)])
-            text.family(
-                "storekeeper_watcher_unwatched_directories", .gauge, help: "Directories left unwatched.",
-                samples: [([], Double(daemon.watcher.unwatchedDirectories))])
-            text.family(
-                "storekeeper_watcher_events_total", .counter, help: "inotify events processed since the daemon started.",
-                samples: [([], Double(daemon.watcher.eventsProcessed))])
-            text.family(
-                "storekeeper_watcher_overflows_total", .counter, help: "inotify queue overflows since the daemon started.",
-                samples: [([], Double(daemon.watcher.overflows))])
-            text.family(
-                "storekeeper_index_lag_seconds", .gauge, help: "Age of the oldest event not yet in the index.",
-                samples: [([], daemon.lagSeconds)])
-        }
-        return text.text
     }
 
     static func daemonLine(_ report: Report) -> String {

@@ -295,6 +295,7 @@ public final class Cleaner {
                             cause: cause, detail: message))
                 }
             }
+            try CleanupTally(outcomes).add(to: store, category: policy.key, cause: cause)
         }
     }
 

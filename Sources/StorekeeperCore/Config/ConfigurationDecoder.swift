@@ -147,6 +147,7 @@ struct ConfigurationDecoder {
 
     private func decodeMonitoring(_ node: YAMLNode, _ path: String) throws(ConfigError) -> MonitoringSettings {
         var monitoring = MonitoringSettings()
+        var listenNode: YAMLNode?
         for field in try mapping(node, path) {
             let fieldPath = path + "." + field.key
             let value = field.value
@@ -169,6 +170,9 @@ struct ConfigurationDecoder {
                 monitoring.logFile = try optionalString(value, fieldPath)
             case "metrics_listen":
                 monitoring.metricsListen = try listenAddress(value, fieldPath)
+                listenNode = value
+            case "allow_remote":
+                monitoring.allowRemote = try bool(value, fieldPath)
             case "textfile_path":
                 monitoring.textfilePath = try optionalString(value, fieldPath)
             case "event_retention":
@@ -177,6 +181,9 @@ struct ConfigurationDecoder {
             default:
                 throw unknownKey(field, fieldPath)
             }
+        }
+        if monitoring.metricsEnabled, let listenNode, let problem = monitoring.listenProblem(monitoring.metricsListen) {
+            throw error(listenNode, path + ".metrics_listen", problem)
         }
         return monitoring
     }
@@ -322,18 +329,13 @@ struct ConfigurationDecoder {
         return text
     }
 
-    /// `host:port` or `[ipv6]:port`, port 1-65535.
+    /// `host:port` or `[ipv6]:port`, port 0-65535 (0: any free port).
     private func listenAddress(_ node: YAMLNode, _ path: String) throws(ConfigError) -> String {
         let text = try string(node, path)
-        let invalid = error(node, path, "expected host:port with a port from 1 to 65535 (e.g. 127.0.0.1:9464), found '\(text)'")
-        guard let colon = text.lastIndex(of: ":") else { throw invalid }
-        let host = text[..<colon]
-        let port = text[text.index(after: colon)...]
-        let bracketed = host.hasPrefix("[") && host.hasSuffix("]") && host.count > 2
-        guard !host.isEmpty, bracketed || !host.contains(":"), !host.contains(" "),
-              !port.isEmpty, port.count <= 5, port.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let number = Int(port), (1...65_535).contains(number)
-        else { throw invalid }
+        guard ListenAddress(text) != nil else {
+            throw error(
+                node, path, "expected host:port with a port from 0 to 65535 (e.g. 127.0.0.1:9464; 0 picks a free port), found '\(text)'")
+        }
         return text
     }
 }

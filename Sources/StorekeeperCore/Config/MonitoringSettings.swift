@@ -29,6 +29,9 @@ public struct MonitoringSettings: Sendable, Equatable {
     public var logFile: String?
     /// `host:port` of the metrics and API listener.
     public var metricsListen: String
+    /// Lets `metricsListen` be an address other machines can reach. Off by
+    /// default: the API can start cleanups and has no authentication.
+    public var allowRemote: Bool
     /// Optional node_exporter textfile-collector output.
     public var textfilePath: String?
     /// Age after which rows of the `events` log are pruned; nil keeps them forever (-1).
@@ -40,6 +43,7 @@ public struct MonitoringSettings: Sendable, Equatable {
         alertThresholdPercent: Double = 10,
         logFile: String? = nil,
         metricsListen: String = "127.0.0.1:9464",
+        allowRemote: Bool = false,
         textfilePath: String? = nil,
         eventRetentionSeconds: Int64? = 30 * 86_400
     ) {
@@ -48,7 +52,20 @@ public struct MonitoringSettings: Sendable, Equatable {
         self.alertThresholdPercent = alertThresholdPercent
         self.logFile = logFile
         self.metricsListen = metricsListen
+        self.allowRemote = allowRemote
         self.textfilePath = textfilePath
         self.eventRetentionSeconds = eventRetentionSeconds
+    }
+
+    /// Why `address` may not be listened on with these settings, or nil.
+    public func listenProblem(_ address: String) -> String? {
+        guard let parsed = ListenAddress(address) else {
+            return "expected host:port with a port from 0 to 65535, found '\(address)'"
+        }
+        guard parsed.isLoopback || allowRemote else {
+            return "\(parsed.host) is not a loopback address: set monitoring.allow_remote: true to serve metrics and "
+                + "the API (which can start cleanups and has no authentication) to other machines"
+        }
+        return nil
     }
 }

@@ -80,6 +80,12 @@ public final class Daemon {
         try health.write(to: healthPath)
 
         let queue = try EventQueue()
+        // The HTTP listener is bound before the startup reconcile, so a port
+        // in use fails at once, and /health says "starting" meanwhile.
+        let monitoring = try DaemonMonitoring(
+            configuration: configuration, logger: logger, environment: environment, initial: health, wake: queue.wake)
+        monitoring.publish(&health)
+        try health.write(to: healthPath)
         let inotify = try Inotify()
         let reader = try InotifyReader(inotify: inotify, queue: queue)
         let signals = try SignalWatcher(logger: logger) { [stopRequested] in
@@ -87,6 +93,9 @@ public final class Daemon {
             queue.wake.signal()
         }
         signals.start()
+        // After the SignalWatcher blocked the signals: threads inherit the mask.
+        monitoring.start()
+        defer { monitoring.stop(store: store) }
         // The reader runs before the first watch exists, so nothing the startup
         // reconcile races with is lost: events for what it already indexed are
         // harmless duplicates.
@@ -121,6 +130,7 @@ public final class Daemon {
             health.queueLength = queue.count
             health.lagSeconds = queue.lag(now: monotonic)
             health.eventsRead = reader.eventsRead
+            monitoring.publish(&health)
             do {
                 try health.write(to: healthPath)
             } catch {
@@ -140,6 +150,7 @@ public final class Daemon {
                 if let due = scheduler.nextDue, due <= WallClock.now() {
                     scheduler.runDue(covers: DaemonJobs.covers)
                 }
+                try monitoring.tick(store: store, indexer: indexer)
                 if ProgressLine.monotonicSeconds() >= nextPolicyCheck {
                     let stillViolated = try enforcePolicies(store: store, indexer: indexer)
                     // A run that could not fix it (files in use, undeletable) is not

@@ -18,12 +18,15 @@ public struct HealthFile: Equatable, Sendable {
     public var eventsRead: Int
     public var watcher: WatcherStatus
     public var message: String?
+    /// Where the HTTP server (metrics and the API) listens, with the port it
+    /// got (`metrics_listen` may ask for port 0); nil when it is off.
+    public var listen: String?
 
     public static func path(in layout: StorageLayout) -> String { layout.stateDirectory + "/health.json" }
 
     public init(
         pid: Int32, state: State, startedAt: Int64, updatedAt: Int64, lagSeconds: Double = 0, queueLength: Int = 0,
-        eventsRead: Int = 0, watcher: WatcherStatus = WatcherStatus(), message: String? = nil
+        eventsRead: Int = 0, watcher: WatcherStatus = WatcherStatus(), message: String? = nil, listen: String? = nil
     ) {
         self.pid = pid
         self.state = state
@@ -34,6 +37,7 @@ public struct HealthFile: Equatable, Sendable {
         self.eventsRead = eventsRead
         self.watcher = watcher
         self.message = message
+        self.listen = listen
     }
 
     public var json: JSONValue {
@@ -41,6 +45,7 @@ public struct HealthFile: Equatable, Sendable {
             ("pid", .int(Int64(pid))),
             ("state", .string(state.rawValue)),
             ("started_at", .string(Formatting.isoTimestamp(startedAt))),
+            ("started_at_seconds", .int(startedAt)),
             ("updated_at", .string(Formatting.isoTimestamp(updatedAt))),
             ("updated_at_seconds", .int(updatedAt)),
             ("last_commit_at", watcher.lastCommitAt.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
@@ -55,6 +60,16 @@ public struct HealthFile: Equatable, Sendable {
             ("full_reconciles", .int(watcher.fullReconciles)),
             ("subtree_reconciles", .int(watcher.subtreeReconciles)),
             ("watch_failures", .int(watcher.watchFailures)),
+            ("divergences", .int(watcher.divergences)),
+            ("index_changes", .object([
+                ("created", .int(watcher.created)), ("modified", .int(watcher.modified)),
+                ("moved", .int(watcher.moved)), ("deleted", .int(watcher.deleted)),
+            ])),
+            ("reconcile_changes", .object([
+                ("added", .int(watcher.reconcileAdded)), ("changed", .int(watcher.reconcileChanged)),
+                ("removed", .int(watcher.reconcileRemoved)),
+            ])),
+            ("listen", listen.map(JSONValue.string) ?? .null),
             ("message", message.map(JSONValue.string) ?? .null),
         ])
     }
@@ -78,10 +93,28 @@ public struct HealthFile: Equatable, Sendable {
         watcher.fullReconciles = object["full_reconciles"] as? Int ?? 0
         watcher.subtreeReconciles = object["subtree_reconciles"] as? Int ?? 0
         watcher.watchFailures = object["watch_failures"] as? Int ?? 0
+        watcher.divergences = object["divergences"] as? Int ?? 0
+        let changes = object["index_changes"] as? [String: Any] ?? [:]
+        watcher.created = changes["created"] as? Int ?? 0
+        watcher.modified = changes["modified"] as? Int ?? 0
+        watcher.moved = changes["moved"] as? Int ?? 0
+        watcher.deleted = changes["deleted"] as? Int ?? 0
+        let repairs = object["reconcile_changes"] as? [String: Any] ?? [:]
+        watcher.reconcileAdded = repairs["added"] as? Int ?? 0
+        watcher.reconcileChanged = repairs["changed"] as? Int ?? 0
+        watcher.reconcileRemoved = repairs["removed"] as? Int ?? 0
         return HealthFile(
-            pid: Int32(pid), state: state, startedAt: 0, updatedAt: Int64(updated),
-            lagSeconds: object["lag_seconds"] as? Double ?? 0, queueLength: object["queue_length"] as? Int ?? 0,
-            eventsRead: object["events_read"] as? Int ?? 0, watcher: watcher, message: object["message"] as? String)
+            pid: Int32(pid), state: state, startedAt: Int64(object["started_at_seconds"] as? Int ?? 0),
+            updatedAt: Int64(updated), lagSeconds: object["lag_seconds"] as? Double ?? 0,
+            queueLength: object["queue_length"] as? Int ?? 0, eventsRead: object["events_read"] as? Int ?? 0,
+            watcher: watcher, message: object["message"] as? String, listen: object["listen"] as? String)
+    }
+
+    /// The daemon counts as running while its pid lives and it refreshed its
+    /// health file within the last few seconds.
+    public func isLive(now: Int64) -> Bool {
+        guard state == .running || state == .starting else { return false }
+        return processIsAlive && now - updatedAt <= 10
     }
 
     /// True when the pid names a live process (signal 0 probes without sending).

@@ -346,6 +346,9 @@ public final class Trash {
                 try unlinkInfo(item.trashName)
             } catch {
                 purge.failures.append("\(PathBytes.display(item.trashName)): \(error)")
+                try store.addCleanupTotals(
+                    category: item.category ?? IndexStore.unknownCategory, reason: .trashPurge, files: 0, bytes: 0,
+                    errors: 1)
                 try store.record(
                     IndexEvent(
                         time: clock(), action: .error, path: item.originalPath.isEmpty ? nil : item.originalPath,
@@ -357,6 +360,9 @@ public final class Trash {
             purge.bytes += freed
             try store.database.transaction {
                 try store.deleteTrashRow(item.trashName)
+                try store.addCleanupTotals(
+                    category: item.category ?? IndexStore.unknownCategory, reason: .trashPurge, files: 1, bytes: freed,
+                    errors: 0)
                 try store.record(
                     IndexEvent(
                         time: clock(), action: .delete, path: item.originalPath.isEmpty ? nil : item.originalPath,

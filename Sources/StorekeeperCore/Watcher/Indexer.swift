@@ -108,6 +108,7 @@ public final class Indexer {
             watches.remove(watch)
         }
         status.fullReconciles += 1
+        status.count(summary.totals)
         status.watches = watches.count
         status.unwatchedDirectories = unwatched.count
         status.lastCommitAt = now()
@@ -133,6 +134,7 @@ public final class Indexer {
             _ = watch(directory, path: walked)
         })
         status.subtreeReconciles += 1
+        status.count(summary.totals)
         status.watches = watches.count
         status.unwatchedDirectories = unwatched.count
         if summary.totals.differences > 0 { status.lastCommitAt = now() }
@@ -354,6 +356,7 @@ public final class Indexer {
         switch change {
         case .moved(let from, let to):
             let moved = try store.moveSubtree(from, to: to, categorizer: categorizer)
+            status.moved += 1
             try store.record(
                 IndexEvent(
                     time: time, action: .move, path: from, newPath: to, category: categorizer.category(of: to + [0x2F]),
@@ -361,6 +364,7 @@ public final class Indexer {
         case .removed(let path):
             let removed = try store.deleteSubtree(path)
             if removed > 0 {
+                status.deleted += 1
                 try store.record(
                     IndexEvent(
                         time: time, action: .delete, path: path, cause: "watcher",
@@ -385,6 +389,7 @@ public final class Indexer {
             if let row {
                 try store.delete(path: path)
                 if fileMovedAway.contains(path) { return nil }  // logged as the move's destination
+                status.deleted += 1
                 try store.record(
                     IndexEvent(time: time, action: .delete, path: path, category: row.category, size: row.size, cause: "watcher"))
             }
@@ -398,6 +403,7 @@ public final class Indexer {
             } else {
                 try store.insert(file, now: time)
             }
+            status.moved += 1
             try store.record(
                 IndexEvent(
                     time: time, action: .move, path: source, newPath: path, category: file.category, size: file.size,
@@ -405,12 +411,14 @@ public final class Indexer {
         } else if let row {
             guard !row.differences(from: file).isEmpty else { return nil }
             try store.update(file)
+            status.modified += 1
             try store.record(
                 IndexEvent(
                     time: time, action: .modify, path: path, category: file.category, size: file.size, cause: "watcher",
                     detail: row.differences(from: file).joined(separator: ", ")))
         } else {
             try store.insert(file, now: time)
+            status.created += 1
             try store.record(
                 IndexEvent(time: time, action: .create, path: path, category: file.category, size: file.size, cause: "watcher"))
         }

@@ -118,6 +118,31 @@ import StorekeeperCore
             textfilePath: "/var/lib/node_exporter/storekeeper.prom"))
     }
 
+    @Test(arguments: [
+        ("127.0.0.1:0", true), ("127.3.2.1:9464", true), ("localhost:9464", true), ("[::1]:9464", true),
+        ("[::ffff:127.0.0.1]:1", true), ("0.0.0.0:9464", false), ("[::]:9464", false), ("10.0.0.5:9464", false),
+        ("media-box:9464", false),
+    ] as [(String, Bool)])
+    func loopbackAddresses(address: String, loopback: Bool) throws {
+        #expect(ListenAddress(address)?.isLoopback == loopback)
+    }
+
+    @Test func aRemoteListenerNeedsAllowRemote() throws {
+        let (configuration, _) = try load(
+            "storage:\n  base_path: /s\n  monitoring:\n    allow_remote: true\n    metrics_listen: \"0.0.0.0:9464\"\n")
+        #expect(configuration.monitoring.allowRemote)
+        #expect(configuration.monitoring.metricsListen == "0.0.0.0:9464")
+        // With the server off the address does not matter.
+        let (off, _) = try load(
+            "storage:\n  base_path: /s\n  monitoring:\n    metrics_enabled: false\n    metrics_listen: \"0.0.0.0:9464\"\n")
+        #expect(!off.monitoring.metricsEnabled)
+        #expect(ListenAddress("[::1]:0") == ListenAddress(host: "::1", port: 0))
+        #expect(ListenAddress("[::1]:0")?.description == "[::1]:0")
+        for bad in ["::1:9464", "[::1]", "[]:1", "host:", ":9464", "a b:1", "h:65536", "[127.0.0.1]:1"] {
+            #expect(ListenAddress(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func extraCategoryKeyMapsToADashedFolder() throws {
         let (configuration, _) = try load("storage:\n  base_path: /s\n  retention:\n    raw_audio: 1d\n")
         #expect(configuration.category(forDirectory: "raw-audio")?.retentionSeconds == 86_400)
@@ -183,9 +208,15 @@ import StorekeeperCore
         ("storage:\n  base_path: /s\n  quotas:\n    Temp: 1GiB\n",
          "c.yaml:4: storage.quotas.Temp: a category key is lowercase letters, digits and '_', starting with a letter"),
         ("storage:\n  base_path: /s\n  monitoring:\n    metrics_listen: localhost\n",
-         "c.yaml:4: storage.monitoring.metrics_listen: expected host:port with a port from 1 to 65535 (e.g. 127.0.0.1:9464), found 'localhost'"),
+         "c.yaml:4: storage.monitoring.metrics_listen: expected host:port with a port from 0 to 65535 (e.g. 127.0.0.1:9464; 0 picks a free port), found 'localhost'"),
         ("storage:\n  base_path: /s\n  monitoring:\n    metrics_listen: \"127.0.0.1:70000\"\n",
-         "c.yaml:4: storage.monitoring.metrics_listen: expected host:port with a port from 1 to 65535 (e.g. 127.0.0.1:9464), found '127.0.0.1:70000'"),
+         "c.yaml:4: storage.monitoring.metrics_listen: expected host:port with a port from 0 to 65535 (e.g. 127.0.0.1:9464; 0 picks a free port), found '127.0.0.1:70000'"),
+        ("storage:\n  base_path: /s\n  monitoring:\n    metrics_listen: \"0.0.0.0:9464\"\n",
+         "c.yaml:4: storage.monitoring.metrics_listen: 0.0.0.0 is not a loopback address: set monitoring.allow_remote: true "
+            + "to serve metrics and the API (which can start cleanups and has no authentication) to other machines"),
+        ("storage:\n  base_path: /s\n  monitoring:\n    metrics_listen: \"media-box:9464\"\n    allow_remote: false\n",
+         "c.yaml:4: storage.monitoring.metrics_listen: media-box is not a loopback address: set monitoring.allow_remote: true "
+            + "to serve metrics and the API (which can start cleanups and has no authentication) to other machines"),
         ("storage:\n  base_path: /s\n  monitoring:\n    alert_threshold_percent: 150\n",
          "c.yaml:4: storage.monitoring.alert_threshold_percent: expected a percentage from 0 to 100, found 150"),
         ("storage:\n  base_path: /s\n  monitoring:\n    log_level: LOUD\n",

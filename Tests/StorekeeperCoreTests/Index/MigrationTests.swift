@@ -38,7 +38,7 @@ import Testing
             try Self.names("table", in: database)
                 == [
                     "files", "usage", "usage_replaced", "categories", "events", "cleanup_runs", "jobs", "meta", "trash",
-                    "trash_usage", "trash_usage_replaced",
+                    "trash_usage", "trash_usage_replaced", "cleanup_totals", "cleanup_skips",
                 ])
         #expect(
             try Self.names("view", in: database)

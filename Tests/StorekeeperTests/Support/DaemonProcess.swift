@@ -19,6 +19,9 @@ final class DaemonProcess {
         process.arguments = command
         process.currentDirectoryURL = URL(fileURLWithPath: tree.root)
         var merged = ProcessInfo.processInfo.environment
+        // Daemons of parallel tests each take a free port (the health file
+        // says which); a test passes "" to use the configured metrics_listen.
+        merged["STOREKEEPER_METRICS_LISTEN"] = "127.0.0.1:0"
         merged.merge(environment) { $1 }
         process.environment = merged
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

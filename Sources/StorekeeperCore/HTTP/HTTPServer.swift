@@ -1,0 +1,308 @@
+import Glibc
+import Synchronization
+
+/// A small HTTP/1.1 server on a thread of its own: one `poll` loop over the
+/// listening socket, a wake pipe and every connection, all nonblocking, so
+/// a slow or hostile client costs a slot and never blocks the others, the
+/// watcher or Swift's cooperative pool. One request per connection
+/// (`Connection: close`); bounded connections, request sizes and time.
+///
+/// The handler runs on the server thread. It answers at once, or returns nil
+/// and answers later through its `HTTPResponder` from any thread (the
+/// daemon's loop does, for a cleanup).
+public final class HTTPServer: Sendable {
+    public struct Limits: Sendable {
+        public var request = HTTPRequestParser.Limits()
+        /// Connections open at once; one more gets a 503 and is closed.
+        public var maxConnections = 64
+        /// From accept to the whole request: a slower client gets a 408.
+        public var readTimeout = 5.0
+        /// For writing a response, and for the client to close after it.
+        public var writeTimeout = 10.0
+        public var lingerTimeout = 2.0
+
+        public init() {}
+    }
+
+    public typealias Handler = (HTTPRequest, HTTPResponder) -> HTTPResponse?
+
+    /// Where it listens, with the port the kernel gave when 0 was asked.
+    public let address: ListenAddress
+    private let listener: Int32
+    private let limits: Limits
+    private let logger: Logger
+    private let wake: WakePipe
+    private let stopFlag = StopFlag()
+    private let answers = Mutex<[UInt64: HTTPResponse]>([:])
+    private let thread = Mutex<BackgroundThread?>(nil)
+
+    /// Binds and listens at once, so a port in use fails the caller's startup.
+    public init(address: ListenAddress, limits: Limits = Limits(), logger: Logger) throws {
+        let (descriptor, port) = try Self.listen(on: address)
+        listener = descriptor
+        self.address = ListenAddress(host: address.host, port: port)
+        self.limits = limits
+        self.logger = logger
+        do {
+            wake = try WakePipe()
+        } catch {
+            Glibc.close(descriptor)
+            throw error
+        }
+    }
+
+    deinit {
+        Glibc.close(listener)
+    }
+
+    /// Starts the server thread; `makeHandler` runs on it, so what the handler
+    /// owns (a read-only SQLite connection) stays on that thread.
+    public func start(_ makeHandler: @escaping @Sendable () -> Handler) {
+        thread.withLock { thread in
+            precondition(thread == nil, "the HTTP server is already running")
+            thread = BackgroundThread { [self] in serve(makeHandler()) }
+        }
+    }
+
+    /// Stops the loop, closes every connection, and waits for the thread.
+    public func stopAndJoin() {
+        stopFlag.set()
+        wake.signal()
+        let running = thread.withLock { thread in
+            defer { thread = nil }
+            return thread
+        }
+        running?.join()
+    }
+
+    /// Delivers a later answer (any thread); dropped when the client left.
+    func answer(_ ticket: UInt64, _ response: HTTPResponse) {
+        answers.withLock { $0[ticket] = response }
+        wake.signal()
+    }
+
+    // MARK: The loop
+
+    private func serve(_ handler: Handler) {
+        var connections: [HTTPConnection] = []
+        var nextTicket: UInt64 = 1
+        var acceptPausedUntil = 0.0
+
+        while !stopFlag.isSet {
+            let now = ProgressLine.monotonicSeconds()
+            var descriptors = [pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)]
+            let accepting = now >= acceptPausedUntil
+            if accepting { descriptors.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
+            let first = descriptors.count
+            for connection in connections {
+                descriptors.append(pollfd(fd: connection.descriptor.rawValue, events: connection.pollEvents, revents: 0))
+            }
+            var timeout = 1.0
+            for connection in connections where !Self.isWaiting(connection) {
+                timeout = min(timeout, max(0, connection.deadline - now))
+            }
+            if !accepting { timeout = min(timeout, max(0, acceptPausedUntil - now)) }
+            let ready = poll(&descriptors, nfds_t(descriptors.count), Int32(timeout * 1000) + 1)
+            if ready < 0 && errno != EINTR {
+                logger.error("poll failed in the HTTP server", ["error": String(cString: strerror(errno))])
+                break
+            }
+            if descriptors[0].revents != 0 { wake.drain() }
+
+            // Answers that came from other threads.
+            let delivered = answers.withLock { answers in
+                defer { answers.removeAll() }
+                return answers
+            }
+            let afterPoll = ProgressLine.monotonicSeconds()
+            var closed = Set<Int32>()
+            for connection in connections {
+                if case .waiting(let ticket) = connection.phase, let response = delivered[ticket] {
+                    connection.respond(response.serialized(), deadline: afterPoll + limits.writeTimeout)
+                    if !flush(connection, now: afterPoll) { closed.insert(connection.descriptor.rawValue) }
+                }
+            }
+            for (offset, connection) in connections.enumerated() where !closed.contains(connection.descriptor.rawValue) {
+                let events = descriptors[first + offset].revents
+                if events == 0 { continue }
+                if !step(connection, events: events, handler: handler, nextTicket: &nextTicket, now: afterPoll) {
+                    closed.insert(connection.descriptor.rawValue)
+                }
+            }
+            // Deadlines: a slow request gets a 408; a stuck write or drain is dropped.
+            for connection in connections where !closed.contains(connection.descriptor.rawValue) {
+                guard afterPoll >= connection.deadline else { continue }
+                switch connection.phase {
+                case .reading:
+                    connection.respond(
+                        HTTPResponse.error(.requestTimeout, "the request did not arrive within \(Int(limits.readTimeout)) s")
+                            .serialized(),
+                        deadline: afterPoll + limits.writeTimeout)
+                    if !flush(connection, now: afterPoll) { closed.insert(connection.descriptor.rawValue) }
+                case .writing, .draining:
+                    closed.insert(connection.descriptor.rawValue)
+                case .waiting:
+                    break
+                }
+            }
+            if !closed.isEmpty {
+                connections.removeAll { connection in
+                    guard closed.contains(connection.descriptor.rawValue) else { return false }
+                    connection.descriptor.close()
+                    return true
+                }
+            }
+
+            if accepting && descriptors[1].revents != 0 {
+                if !acceptAll(&connections, now: afterPoll) { acceptPausedUntil = afterPoll + 0.1 }
+            }
+        }
+        for connection in connections { connection.descriptor.close() }
+    }
+
+    private static func isWaiting(_ connection: HTTPConnection) -> Bool {
+        if case .waiting = connection.phase { return true }
+        return false
+    }
+
+    /// Handles poll events for one connection; false when it is to be closed.
+    private func step(
+        _ connection: HTTPConnection, events: Int16, handler: Handler, nextTicket: inout UInt64, now: Double
+    ) -> Bool {
+        switch connection.phase {
+        case .reading:
+            let limit = limits.request.maxHeaderBytes + limits.request.maxBodyBytes + 1
+            let result = connection.read(limit: limit)
+            if result == .wouldBlock { return events & Int16(POLLERR | POLLHUP) == 0 }
+            if connection.sawLineFeed || result == .closed {
+                switch HTTPRequestParser.parse(connection.input, limits: limits.request) {
+                case .incomplete:
+                    if result == .closed { return false }
+                case .failed(let status, let message):
+                    logger.debug("bad HTTP request", ["status": String(status.code), "error": message])
+                    connection.respond(HTTPResponse.error(status, message).serialized(), deadline: now + limits.writeTimeout)
+                    return flush(connection, now: now)
+                case .complete(let request):
+                    let ticket = nextTicket
+                    nextTicket += 1
+                    let responder = HTTPResponder(server: self, ticket: ticket)
+                    guard let response = handler(request, responder) else {
+                        connection.wait(ticket: ticket)
+                        return true
+                    }
+                    logger.debug(
+                        "HTTP request", ["method": request.method, "path": request.path, "status": String(response.status.code)])
+                    connection.respond(
+                        response.serialized(includeBody: request.method != "HEAD"), deadline: now + limits.writeTimeout)
+                    return flush(connection, now: now)
+                }
+            }
+            return result != .closed
+        case .waiting:
+            // The client hung up while its cleanup runs: the run goes on, the answer is dropped.
+            return events & Int16(POLLERR | POLLHUP) == 0
+        case .writing:
+            return flush(connection, now: now)
+        case .draining:
+            return connection.read(limit: 0) != .closed
+        }
+    }
+
+    /// Writes what it can; once all is written, shuts our side and drains.
+    private func flush(_ connection: HTTPConnection, now: Double) -> Bool {
+        switch connection.write() {
+        case .wouldBlock:
+            return true
+        case .failed:
+            return false
+        case .done:
+            connection.drain(deadline: now + limits.lingerTimeout)
+            return true
+        }
+    }
+
+    /// Accepts until none are waiting; false when out of descriptors (the
+    /// caller pauses accepting briefly instead of spinning on the listener).
+    private func acceptAll(_ connections: inout [HTTPConnection], now: Double) -> Bool {
+        while true {
+            // Swift's Glibc has no accept4; the daemon never forks, so setting
+            // the flags right after accept leaves no window for an exec.
+            let fd = accept(listener, nil, nil)
+            if fd >= 0 {
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            }
+            if fd < 0 {
+                switch errno {
+                case EINTR, ECONNABORTED, EPROTO: continue
+                case EAGAIN, EWOULDBLOCK: return true
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    logger.warning("cannot accept HTTP connections", ["error": String(cString: strerror(errno))])
+                    return false
+                default:
+                    logger.warning("accept failed", ["error": String(cString: strerror(errno))])
+                    return false
+                }
+            }
+            let descriptor = FileDescriptor(owning: fd)
+            guard connections.count < limits.maxConnections else {
+                // Best effort: one nonblocking send, then close.
+                let refusal = HTTPResponse.error(.serviceUnavailable, "too many connections").serialized()
+                _ = refusal.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                shutdown(fd, Int32(SHUT_WR))
+                descriptor.close()
+                continue
+            }
+            connections.append(HTTPConnection(descriptor: descriptor, deadline: now + limits.readTimeout))
+        }
+    }
+
+    // MARK: Binding
+
+    /// A nonblocking listening socket on `address`; the port it got.
+    private static func listen(on address: ListenAddress) throws -> (Int32, UInt16) {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV
+        var list: UnsafeMutablePointer<addrinfo>?
+        let code = getaddrinfo(address.host, String(address.port), &hints, &list)
+        guard code == 0, let list else {
+            throw HTTPServerError(address: address, reason: String(cString: gai_strerror(code)))
+        }
+        defer { freeaddrinfo(list) }
+        var candidates: [addrinfo] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = list
+        while let entry = cursor {
+            candidates.append(entry.pointee)
+            cursor = entry.pointee.ai_next
+        }
+        // `localhost` may list ::1 first; 127.0.0.1 is what clients try first.
+        candidates.sort { $0.ai_family == AF_INET && $1.ai_family != AF_INET }
+        var lastError = EADDRNOTAVAIL
+        for candidate in candidates {
+            let fd = socket(
+                candidate.ai_family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else {
+                lastError = errno
+                continue
+            }
+            var on: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+            guard bind(fd, candidate.ai_addr, candidate.ai_addrlen) == 0, Glibc.listen(fd, 128) == 0 else {
+                lastError = errno
+                Glibc.close(fd)
+                continue
+            }
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let port = withUnsafeMutablePointer(to: &storage) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address -> UInt16 in
+                    guard getsockname(fd, address, &length) == 0 else { return 0 }
+                    return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+                }
+            }
+            return (fd, port)
+        }
+        throw HTTPServerError(address: address, reason: String(cString: strerror(lastError)))
+    }
+}

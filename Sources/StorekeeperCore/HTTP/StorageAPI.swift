@@ -1,0 +1,192 @@
+/// The daemon's HTTP routes: `/metrics`, `/health` and the seed's JSON
+/// endpoints. Runs on the server thread with a read-only SQLite connection
+/// of its own (WAL lets it read beside the daemon's writer); a cleanup is
+/// handed to the daemon's loop, which owns the writer and the indexer.
+final class StorageAPI {
+    static let cleanupPath = "/api/v1/storage/cleanup"
+    static let routes: [String: [String]] = [
+        "/metrics": ["GET", "HEAD"],
+        "/health": ["GET", "HEAD"],
+        "/api/v1/storage/stats": ["GET", "HEAD"],
+        "/api/v1/storage/validate": ["GET", "HEAD"],
+        cleanupPath: ["POST"],
+    ]
+
+    private let configuration: Configuration
+    private let layout: StorageLayout
+    private let logger: Logger
+    private let environment: [String: String]
+    private let currentDirectory: String
+    private let board: DaemonStatusBoard
+    private let cleanups: CleanupRequestQueue
+    /// Opened on first use, on this thread; dropped after an error and reopened.
+    private var openStore: IndexStore?
+
+    init(
+        configuration: Configuration, logger: Logger, environment: [String: String], currentDirectory: String,
+        board: DaemonStatusBoard, cleanups: CleanupRequestQueue
+    ) {
+        self.configuration = configuration
+        layout = StorageLayout(configuration)
+        self.logger = logger
+        self.environment = environment
+        self.currentDirectory = currentDirectory
+        self.board = board
+        self.cleanups = cleanups
+    }
+
+    func handle(_ request: HTTPRequest, _ responder: HTTPResponder) -> HTTPResponse? {
+        let path = request.path
+        guard let methods = Self.routes[path] else {
+            return .error(
+                .notFound,
+                "no such endpoint: \(path) (try /metrics, /health, /api/v1/storage/stats, /api/v1/storage/validate, "
+                    + "POST \(Self.cleanupPath))")
+        }
+        guard methods.contains(request.method) else {
+            return .error(
+                .methodNotAllowed, "\(path) takes \(methods.joined(separator: " or "))",
+                headers: [("Allow", methods.joined(separator: ", "))])
+        }
+        guard let query = request.queryItems else { return .error(.badRequest, "malformed query string") }
+        let allowed: Set<String> = path == Self.cleanupPath ? ["dry_run"] : []
+        var seen: Set<String> = []
+        for item in query {
+            guard allowed.contains(item.name) else {
+                return .error(.badRequest, "unknown query parameter '\(item.name)' for \(path)")
+            }
+            guard seen.insert(item.name).inserted else { return .error(.badRequest, "'\(item.name)' given twice") }
+        }
+        do {
+            switch path {
+            case "/metrics":
+                return HTTPResponse(
+                    status: .ok, contentType: MetricsRenderer.contentType, body: Array(MetricsRenderer.render(try snapshot()).utf8))
+            case "/health":
+                return health()
+            case "/api/v1/storage/stats":
+                let report = try StatsCommand.report(layout: layout, store: try store(), daemon: board.current)
+                return .json(.ok, StatsCommand.json(report))
+            case "/api/v1/storage/validate":
+                return .json(.ok, try validate())
+            default:
+                return cleanup(query, responder)
+            }
+        } catch {
+            openStore = nil
+            logger.error("HTTP request failed", ["path": path, "error": "\(error)"])
+            return .error(.internalServerError, "\(error)")
+        }
+    }
+
+    private func store() throws -> IndexStore {
+        if let openStore { return openStore }
+        let opened = try IndexStore(path: layout.indexPath, readOnly: true)
+        openStore = opened
+        return opened
+    }
+
+    private func snapshot() throws -> MetricsSnapshot {
+        try MetricsSnapshot.read(store: try store(), configuration: configuration, daemon: board.live)
+    }
+
+    // MARK: /health
+
+    /// 200 while the daemon runs with every folder watched; 503 while it
+    /// starts (the startup reconcile), stops, or is degraded.
+    private func health() -> HTTPResponse {
+        let health = board.current
+        var problems: [String] = []
+        if health.state != .running { problems.append("the daemon is \(health.state.rawValue)") }
+        if health.watcher.degraded {
+            problems.append(
+                "\(health.watcher.unwatchedDirectories) directories cannot be watched (inotify watch limit); "
+                    + "they are reconciled periodically instead")
+        }
+        var fields: [(String, JSONValue)] = [
+            ("status", .string(problems.isEmpty ? "ok" : "unhealthy")),
+            ("problems", .array(problems.map(JSONValue.string))),
+        ]
+        if case .object(let pairs) = health.json { fields += pairs }
+        return .json(problems.isEmpty ? .ok : .serviceUnavailable, .object(fields))
+    }
+
+    // MARK: /api/v1/storage/validate
+
+    /// The seed's `validate_config` (`valid` and `messages`), for what runs
+    /// now: the configuration file as it is on disk against the one the
+    /// daemon started with, the layout, and the index against both.
+    private func validate() throws -> JSONValue {
+        var errors: [String] = []
+        var warnings: [String] = []
+        let file = configuration.sourceFile
+        do {
+            let (reloaded, loadWarnings) = try ConfigurationLoader.load(
+                file: file, environment: environment, currentDirectory: currentDirectory)
+            warnings += loadWarnings.map(\.description)
+            if reloaded != configuration {
+                warnings.append("\(file) changed since the daemon started: restart it to apply the change")
+            }
+        } catch {
+            errors.append("\(error) (the daemon still runs with the configuration it started with)")
+        }
+        do {
+            try layout.validate()
+        } catch {
+            errors.append("\(error)")
+        }
+        if FileSystemPaths.kind(layout.basePath) != .directory {
+            errors.append("the base \(layout.basePath) is not a directory")
+        }
+        for policy in configuration.categories {
+            for directory in policy.directories where FileSystemPaths.kind(layout.basePath + "/" + directory) != .directory {
+                warnings.append("\(directory)/ (\(policy.key)) does not exist: 'storekeeper init' creates it")
+            }
+        }
+        let store = try store()
+        let recorded = Dictionary(try store.recordedPolicies().map { ($0.key, $0) }) { first, _ in first }
+        for policy in configuration.categories where recorded[policy.key] != policy {
+            warnings.append(
+                "the index records another policy for \(policy.key) than the daemon runs with (written by a command "
+                    + "with another configuration?); the sqlite3 views follow the index's")
+        }
+        for key in recorded.keys.sorted() where !configuration.categories.contains(where: { $0.key == key }) {
+            warnings.append("the index records a category \(key) that the daemon's configuration does not have")
+        }
+        // "/" holds the files directly in the base (the README `init` writes).
+        for usage in try store.usage() where !usage.managed && usage.files > 0 && usage.category != "/" {
+            warnings.append(
+                "\(usage.files) files (\(Formatting.bytes(usage.bytes))) in \(usage.category) belong to no configured "
+                    + "category: they are indexed, never cleaned")
+        }
+        return .object([
+            ("valid", .bool(errors.isEmpty)),
+            ("messages", .array((errors.map { "ERROR: \($0)" } + warnings.map { "WARNING: \($0)" }).map(JSONValue.string))),
+            ("errors", .array(errors.map(JSONValue.string))),
+            ("warnings", .array(warnings.map(JSONValue.string))),
+            ("config_file", .string(file)),
+            ("base_path", .string(layout.basePath)),
+            ("index_path", .string(layout.indexPath)),
+        ])
+    }
+
+    // MARK: POST /api/v1/storage/cleanup
+
+    /// A dry run unless `dry_run=false` (the seed had it backwards). The
+    /// daemon's loop runs it and answers; one at a time.
+    private func cleanup(_ query: [(name: String, value: String)], _ responder: HTTPResponder) -> HTTPResponse? {
+        var dryRun = true
+        if let value = query.first(where: { $0.name == "dry_run" })?.value {
+            switch value.lowercased() {
+            case "true", "1", "yes", "on": dryRun = true
+            case "false", "0", "no", "off": dryRun = false
+            default: return .error(.badRequest, "dry_run takes true or false, got '\(value)'")
+            }
+        }
+        logger.info("cleanup requested over HTTP", ["dry_run": String(dryRun)])
+        guard cleanups.submit(CleanupRequestQueue.Request(dryRun: dryRun, responder: responder)) else {
+            return .error(.conflict, "a cleanup requested over HTTP is already waiting or running")
+        }
+        return nil
+    }
+}
