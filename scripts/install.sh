@@ -6,6 +6,7 @@
 #   /etc/storekeeper/storekeeper.yaml           only when missing: never overwritten
 #   /etc/systemd/system/storekeeper.service, storekeeper-clean.{service,timer}
 #   /etc/logrotate.d/storekeeper
+#   $PREFIX/share/storekeeper/prometheus/storekeeper-rules.yml   alert rules to load into Prometheus
 # then creates the `media` system user and group if missing, the log folder
 # /var/log/storekeeper and the storage layout (`storekeeper init`, as media).
 # Idempotent: files already up to date are left alone, so a second run
@@ -131,6 +132,7 @@ for unit in storekeeper.service storekeeper-clean.service storekeeper-clean.time
   with_prefix "$repo/config/systemd/$unit" | put 0644 "/etc/systemd/system/$unit"
 done
 put 0644 /etc/logrotate.d/storekeeper < "$repo/config/logrotate.d/storekeeper"
+put 0644 "$prefix/share/storekeeper/prometheus/storekeeper-rules.yml" < "$repo/config/prometheus/storekeeper-rules.yml"
 
 if [ -n "$destdir" ]; then
   printf 'skipped (--destdir): the %s user, %s, the storage layout, systemctl daemon-reload\n' "$user" "$log_dir"
