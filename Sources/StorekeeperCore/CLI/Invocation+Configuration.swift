@@ -7,12 +7,17 @@ extension Invocation {
         return "config/storekeeper.yaml"
     }
 
-    /// Loads and validates the configuration; warnings go to stderr.
+    /// Loads and validates the configuration; warnings go to stderr. That a
+    /// relative path follows the working directory is said by `check` and the
+    /// daemon (where it matters: a service starts in /), not by every command.
     func loadConfiguration(printWarnings: Bool = true) throws -> Configuration {
         let (configuration, warnings) = try ConfigurationLoader.load(
             file: configFile, environment: environment, currentDirectory: currentDirectory)
         if printWarnings {
-            for warning in warnings { Console.error("warning: \(warning)") }
+            let sayRelative = command.name == "check" || command.name == "run"
+            for warning in warnings where sayRelative || !warning.message.hasPrefix("relative path") {
+                Console.error("warning: \(warning)")
+            }
         }
         return configuration
     }
