@@ -138,6 +138,9 @@ public final class Daemon {
             }
         }
         refreshHealth(force: true)
+        // Long work on this thread (a cleanup drains the queue between its
+        // slices) keeps the health file, and so /health and the cron fallback, fresh.
+        indexer.afterBatch = { refreshHealth() }
 
         do {
             while !stopRequested.isSet {

@@ -196,6 +196,7 @@ public final class Indexer {
     public func processQueued() throws -> Bool {
         // A stop stays a stop, even if a job that drained the queue swallowed it.
         if let stopped { throw stopped }
+        defer { afterBatch?() }
         do {
             return try processQueuedOnce()
         } catch let stop as Stop {
@@ -203,6 +204,9 @@ public final class Indexer {
             throw stop
         }
     }
+
+    /// Called after every `processQueued`, wherever it was called from.
+    public var afterBatch: (() -> Void)?
 
     private func processQueuedOnce() throws -> Bool {
         let (events, dropped, readerError) = queue.takeAll()
