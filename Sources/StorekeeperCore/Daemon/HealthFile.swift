@@ -1,4 +1,3 @@
-import Foundation
 import Glibc
 
 /// `.storekeeper/health.json`: the daemon's own account of itself, rewritten
@@ -80,34 +79,34 @@ public struct HealthFile: Equatable, Sendable {
 
     /// Reads a health file; nil when there is none or it cannot be parsed.
     public static func read(from path: String) -> HealthFile? {
-        guard let bytes = FileSystemPaths.read(path),
-            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-            let pid = object["pid"] as? Int, let stateName = object["state"] as? String,
-            let state = State(rawValue: stateName), let updated = object["updated_at_seconds"] as? Int
+        guard let bytes = FileSystemPaths.read(path), let object = try? JSONValue.parse(bytes),
+            let pid = object["pid"]?.intValue, let stateName = object["state"]?.stringValue,
+            let state = State(rawValue: stateName), let updated = object["updated_at_seconds"]?.intValue
         else { return nil }
+        func int(_ key: String, in value: JSONValue? = nil) -> Int { (value ?? object)[key]?.intValue ?? 0 }
         var watcher = WatcherStatus()
-        watcher.watches = object["watches"] as? Int ?? 0
-        watcher.unwatchedDirectories = object["unwatched_directories"] as? Int ?? 0
-        watcher.eventsProcessed = object["events_processed"] as? Int ?? 0
-        watcher.overflows = object["overflows"] as? Int ?? 0
-        watcher.fullReconciles = object["full_reconciles"] as? Int ?? 0
-        watcher.subtreeReconciles = object["subtree_reconciles"] as? Int ?? 0
-        watcher.watchFailures = object["watch_failures"] as? Int ?? 0
-        watcher.divergences = object["divergences"] as? Int ?? 0
-        let changes = object["index_changes"] as? [String: Any] ?? [:]
-        watcher.created = changes["created"] as? Int ?? 0
-        watcher.modified = changes["modified"] as? Int ?? 0
-        watcher.moved = changes["moved"] as? Int ?? 0
-        watcher.deleted = changes["deleted"] as? Int ?? 0
-        let repairs = object["reconcile_changes"] as? [String: Any] ?? [:]
-        watcher.reconcileAdded = repairs["added"] as? Int ?? 0
-        watcher.reconcileChanged = repairs["changed"] as? Int ?? 0
-        watcher.reconcileRemoved = repairs["removed"] as? Int ?? 0
+        watcher.watches = int("watches")
+        watcher.unwatchedDirectories = int("unwatched_directories")
+        watcher.eventsProcessed = int("events_processed")
+        watcher.overflows = int("overflows")
+        watcher.fullReconciles = int("full_reconciles")
+        watcher.subtreeReconciles = int("subtree_reconciles")
+        watcher.watchFailures = int("watch_failures")
+        watcher.divergences = int("divergences")
+        let changes = object["index_changes"] ?? .object([])
+        watcher.created = int("created", in: changes)
+        watcher.modified = int("modified", in: changes)
+        watcher.moved = int("moved", in: changes)
+        watcher.deleted = int("deleted", in: changes)
+        let repairs = object["reconcile_changes"] ?? .object([])
+        watcher.reconcileAdded = int("added", in: repairs)
+        watcher.reconcileChanged = int("changed", in: repairs)
+        watcher.reconcileRemoved = int("removed", in: repairs)
         return HealthFile(
-            pid: Int32(pid), state: state, startedAt: Int64(object["started_at_seconds"] as? Int ?? 0),
-            updatedAt: Int64(updated), lagSeconds: object["lag_seconds"] as? Double ?? 0,
-            queueLength: object["queue_length"] as? Int ?? 0, eventsRead: object["events_read"] as? Int ?? 0,
-            watcher: watcher, message: object["message"] as? String, listen: object["listen"] as? String)
+            pid: Int32(pid), state: state, startedAt: Int64(int("started_at_seconds")), updatedAt: Int64(updated),
+            lagSeconds: object["lag_seconds"]?.doubleValue ?? 0, queueLength: int("queue_length"),
+            eventsRead: int("events_read"), watcher: watcher, message: object["message"]?.stringValue,
+            listen: object["listen"]?.stringValue)
     }
 
     /// The daemon counts as running while its pid lives and it refreshed its
