@@ -43,5 +43,8 @@ final class CleanupRequestQueue: Sendable {
         }
     }
 
+    /// Frees the slot. Call it before the answer is sent: a client that
+    /// posts its next cleanup as soon as it reads the answer would otherwise
+    /// find the slot still taken and get a 409.
     func finish() { state.withLock { $0 = .idle } }
 }

@@ -25,6 +25,8 @@ final class HTTPConnection {
     private var written = 0
     /// Whether new bytes may complete the head: only a line feed can.
     private(set) var sawLineFeed = false
+    /// The head is in; the deadline is now the body's.
+    private(set) var headComplete = false
 
     init(descriptor: FileDescriptor, deadline: Double) {
         self.descriptor = descriptor
@@ -67,6 +69,11 @@ final class HTTPConnection {
             default: return .closed
             }
         }
+    }
+
+    func headArrived(deadline: Double) {
+        headComplete = true
+        self.deadline = deadline
     }
 
     func wait(ticket: UInt64) { phase = .waiting(ticket: ticket) }

@@ -124,6 +124,23 @@ public enum HTTPRequestParser {
                 body: Array(bytes[headEnd..<(headEnd + contentLength)])))
     }
 
+    /// Whether `bytes` hold a whole head (up to its empty line), so that what
+    /// is still missing is the body: the server gives the head and the body
+    /// a deadline each. Leading empty lines are skipped as `parse` skips them.
+    public static func headIsComplete(_ bytes: [UInt8]) -> Bool {
+        var index = 0
+        while index < bytes.count && (bytes[index] == cr || bytes[index] == lf) { index += 1 }
+        while index < bytes.count {
+            if bytes[index] == lf {
+                let next = index + 1
+                if next < bytes.count && bytes[next] == lf { return true }
+                if next + 1 < bytes.count && bytes[next] == cr && bytes[next + 1] == lf { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+
     private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     /// RFC 9110 `tchar`: what a method or a header name may hold.

@@ -7,16 +7,31 @@ import Synchronization
 /// watcher or Swift's cooperative pool. One request per connection
 /// (`Connection: close`); bounded connections, request sizes and time.
 ///
+/// Slots go to whoever has a request to make: when all are taken, the
+/// connection that has waited longest without sending a whole request is
+/// shed for the new one. Refusing the new one instead would let a few
+/// clients that each send half a request keep `/health` and `/metrics` from
+/// ever being answered.
+///
 /// The handler runs on the server thread. It answers at once, or returns nil
 /// and answers later through its `HTTPResponder` from any thread (the
 /// daemon's loop does, for a cleanup).
 public final class HTTPServer: Sendable {
     public struct Limits: Sendable {
         public var request = HTTPRequestParser.Limits()
-        /// Connections open at once; one more gets a 503 and is closed.
+        /// Connections open at once. One more sheds the oldest connection still
+        /// reading its request (else the oldest already answered and lingering);
+        /// it gets a 503 only when every slot holds a request being answered.
         public var maxConnections = 64
-        /// From accept to the whole request: a slower client gets a 408.
-        public var readTimeout = 5.0
+        /// From accept to the end of the head: a slower client gets a 408.
+        public var headTimeout = 5.0
+        /// From the end of the head to the end of the body.
+        public var bodyTimeout = 5.0
+        /// Accepted per turn of the loop, so a burst of connections cannot
+        /// shed one accepted in the same burst before its request was read.
+        public var acceptBatch = 16
+        /// Between two log lines about shed connections.
+        public var shedLogInterval = 60.0
         /// For writing a response, and for the client to close after it.
         public var writeTimeout = 10.0
         public var lingerTimeout = 2.0
@@ -87,6 +102,8 @@ public final class HTTPServer: Sendable {
         var connections: [HTTPConnection] = []
         var nextTicket: UInt64 = 1
         var acceptPausedUntil = 0.0
+        var shed = 0
+        var nextShedLog = 0.0
 
         while !stopFlag.isSet {
             let now = ProgressLine.monotonicSeconds()
@@ -134,10 +151,12 @@ public final class HTTPServer: Sendable {
                 guard afterPoll >= connection.deadline else { continue }
                 switch connection.phase {
                 case .reading:
+                    let late =
+                        connection.headComplete
+                        ? "the request body did not arrive within \(Self.seconds(limits.bodyTimeout)) s of its head"
+                        : "the request head did not arrive within \(Self.seconds(limits.headTimeout)) s"
                     connection.respond(
-                        HTTPResponse.error(.requestTimeout, "the request did not arrive within \(Int(limits.readTimeout)) s")
-                            .serialized(),
-                        deadline: afterPoll + limits.writeTimeout)
+                        HTTPResponse.error(.requestTimeout, late).serialized(), deadline: afterPoll + limits.writeTimeout)
                     if !flush(connection, now: afterPoll) { closed.insert(connection.descriptor.rawValue) }
                 case .writing, .draining:
                     closed.insert(connection.descriptor.rawValue)
@@ -154,7 +173,15 @@ public final class HTTPServer: Sendable {
             }
 
             if accepting && descriptors[1].revents != 0 {
-                if !acceptAll(&connections, now: afterPoll) { acceptPausedUntil = afterPoll + 0.1 }
+                if !acceptAll(&connections, shed: &shed, now: afterPoll) { acceptPausedUntil = afterPoll + 0.1 }
+            }
+            // Once a minute at most: under a flood of half requests this would be a line per connection.
+            if shed > 0 && afterPoll >= nextShedLog {
+                logger.warning(
+                    "HTTP connections at the limit: shed the ones waiting longest for a whole request",
+                    ["shed": String(shed), "max_connections": String(limits.maxConnections)])
+                shed = 0
+                nextShedLog = afterPoll + limits.shedLogInterval
             }
         }
         for connection in connections { connection.descriptor.close() }
@@ -163,6 +190,10 @@ public final class HTTPServer: Sendable {
     private static func isWaiting(_ connection: HTTPConnection) -> Bool {
         if case .waiting = connection.phase { return true }
         return false
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 
     /// Handles poll events for one connection; false when it is to be closed.
@@ -174,10 +205,15 @@ public final class HTTPServer: Sendable {
             let limit = limits.request.maxHeaderBytes + limits.request.maxBodyBytes + 1
             let result = connection.read(limit: limit)
             if result == .wouldBlock { return events & Int16(POLLERR | POLLHUP) == 0 }
-            if connection.sawLineFeed || result == .closed {
+            // Before its head is complete only a line feed can complete a
+            // request; after it, any byte of the body can.
+            if connection.sawLineFeed || connection.headComplete || result == .closed {
                 switch HTTPRequestParser.parse(connection.input, limits: limits.request) {
                 case .incomplete:
                     if result == .closed { return false }
+                    if !connection.headComplete && HTTPRequestParser.headIsComplete(connection.input) {
+                        connection.headArrived(deadline: now + limits.bodyTimeout)
+                    }
                 case .failed(let status, let message):
                     logger.debug("bad HTTP request", ["status": String(status.code), "error": message])
                     connection.respond(HTTPResponse.error(status, message).serialized(), deadline: now + limits.writeTimeout)
@@ -221,10 +257,12 @@ public final class HTTPServer: Sendable {
         }
     }
 
-    /// Accepts until none are waiting; false when out of descriptors (the
-    /// caller pauses accepting briefly instead of spinning on the listener).
-    private func acceptAll(_ connections: inout [HTTPConnection], now: Double) -> Bool {
-        while true {
+    /// Accepts until none are waiting or a batch is taken (the next turn
+    /// accepts the rest); false when out of descriptors (the caller pauses
+    /// accepting briefly instead of spinning on the listener). `shed` counts
+    /// the connections shed to make room.
+    private func acceptAll(_ connections: inout [HTTPConnection], shed: inout Int, now: Double) -> Bool {
+        for _ in 0..<max(1, limits.acceptBatch) {
             // Swift's Glibc has no accept4; the daemon never forks, so setting
             // the flags right after accept leaves no window for an exec.
             let fd = accept(listener, nil, nil)
@@ -245,16 +283,43 @@ public final class HTTPServer: Sendable {
                 }
             }
             let descriptor = FileDescriptor(owning: fd)
-            guard connections.count < limits.maxConnections else {
-                // Best effort: one nonblocking send, then close.
-                let refusal = HTTPResponse.error(.serviceUnavailable, "too many connections").serialized()
-                _ = refusal.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                shutdown(fd, Int32(SHUT_WR))
-                descriptor.close()
-                continue
+            if connections.count >= limits.maxConnections {
+                if let victim = Self.sheddable(connections) {
+                    let connection = connections.remove(at: victim)
+                    Self.refuse(
+                        connection.descriptor,
+                        "too many connections: this one was shed for a newer one after waiting longest for a whole request")
+                    shed += 1
+                } else {
+                    Self.refuse(descriptor, "too many connections, all of them with a request being answered")
+                    continue
+                }
             }
-            connections.append(HTTPConnection(descriptor: descriptor, deadline: now + limits.readTimeout))
+            connections.append(HTTPConnection(descriptor: descriptor, deadline: now + limits.headTimeout))
         }
+        return true
+    }
+
+    /// The connection to shed for a new one: the oldest still reading its
+    /// request, else the oldest whose answer is sent and which only lingers
+    /// for the client to close; never one whose request is being answered.
+    /// `connections` is in accept order.
+    private static func sheddable(_ connections: [HTTPConnection]) -> Int? {
+        connections.firstIndex { $0.phase == .reading } ?? connections.firstIndex { $0.phase == .draining }
+    }
+
+    /// Best effort on a nonblocking socket: reads what the client sent, up
+    /// to 64 KiB (closing over unread bytes resets the connection, and the
+    /// client may lose the answer), one `send` of a 503, then close.
+    private static func refuse(_ descriptor: FileDescriptor, _ message: String) {
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        for _ in 0..<4 {
+            guard buffer.withUnsafeMutableBytes({ recv(descriptor.rawValue, $0.baseAddress, $0.count, 0) }) > 0 else { break }
+        }
+        let refusal = HTTPResponse.error(.serviceUnavailable, message).serialized()
+        _ = refusal.withUnsafeBytes { send(descriptor.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        shutdown(descriptor.rawValue, Int32(SHUT_WR))
+        descriptor.close()
     }
 
     // MARK: Binding

@@ -55,7 +55,9 @@ final class StorageAPI {
             guard allowed.contains(item.name) else {
                 return .error(.badRequest, "unknown query parameter '\(item.name)' for \(path)")
             }
-            guard seen.insert(item.name).inserted else { return .error(.badRequest, "'\(item.name)' given twice") }
+            guard seen.insert(item.name).inserted else {
+                return .error(.badRequest, "query parameter '\(item.name)' given twice")
+            }
         }
         do {
             switch path {
@@ -174,13 +176,17 @@ final class StorageAPI {
 
     /// A dry run unless `dry_run=false` (the seed had it backwards). The
     /// daemon's loop runs it and answers; one at a time.
+    ///
+    /// Only the exact words: `0` or `FALSE` once ran real cleanups for
+    /// clients that meant a dry run, and a request that deletes files must
+    /// not depend on a guess at what its spelling means.
     private func cleanup(_ query: [(name: String, value: String)], _ responder: HTTPResponder) -> HTTPResponse? {
         var dryRun = true
         if let value = query.first(where: { $0.name == "dry_run" })?.value {
-            switch value.lowercased() {
-            case "true", "1", "yes", "on": dryRun = true
-            case "false", "0", "no", "off": dryRun = false
-            default: return .error(.badRequest, "dry_run takes true or false, got '\(value)'")
+            switch value {
+            case "true": dryRun = true
+            case "false": dryRun = false
+            default: return .error(.badRequest, "query parameter 'dry_run' takes exactly true or false, got '\(value)'")
             }
         }
         logger.info("cleanup requested over HTTP", ["dry_run": String(dryRun)])
