@@ -21,8 +21,8 @@ enum StatsCommand {
 
         var daemonRunning: Bool { daemon?.isLive(now: WallClock.now()) ?? false }
 
-        var totalFiles: Int64 { categories.reduce(0) { $0 + $1.files } }
-        var totalBytes: Int64 { categories.reduce(0) { $0 + $1.bytes } }
+        var totalFiles: Int64 { categories.saturatingSum(\.files) }
+        var totalBytes: Int64 { categories.saturatingSum(\.bytes) }
     }
 
     static func run(_ invocation: Invocation) throws -> ExitCode {

@@ -162,7 +162,7 @@ enum TrashCommand {
             if let problem = item.problem { line += "  [\(problem)]" }
             lines.append(line)
         }
-        let bytes = items.reduce(Int64(0)) { $0 + $1.size }
+        let bytes = items.saturatingSum(\.size)
         lines.append("\(items.count) items, \(Formatting.bytes(bytes)) in \(layout.trashDirectory).")
         return lines.joined(separator: "\n")
     }
@@ -172,7 +172,7 @@ enum TrashCommand {
             ("trash_directory", .string(layout.trashDirectory)),
             ("items", .array(items.map(itemJSON))),
             ("total_items", .int(items.count)),
-            ("total_bytes", .int(items.reduce(Int64(0)) { $0 + $1.size })),
+            ("total_bytes", .int(items.saturatingSum(\.size))),
         ])
     }
 

@@ -162,7 +162,7 @@ public final class Cleaner {
 
     private func enforceQuota(_ policy: CategoryPolicy, _ run: inout Run) throws {
         guard let quota = policy.quotaBytes else { return }
-        let bytes = try store.usage(of: policy.key).bytes - (run.simulatedFreed[policy.key] ?? 0)
+        let bytes = try store.usage(of: policy.key).bytes.subtractingSaturating(run.simulatedFreed[policy.key] ?? 0)
         guard bytes > quota else { return }
         run.report.update(policy.key) { $0.overQuota = true }
         let fields = ["category": policy.key, "bytes": String(bytes), "quota_bytes": String(quota)]
@@ -172,10 +172,10 @@ public final class Cleaner {
             return
         }
         logger.warning("category over quota; evicting its oldest files", fields)
-        let target = Int64(Double(quota) * Self.quotaTarget)
+        let target = Int64(saturating: Double(quota) * Self.quotaTarget)
         var remaining = bytes
         try removeOldest(policy, cause: "quota", before: nil, &run) { _, _ in true } enough: { freed in
-            remaining -= freed
+            remaining = remaining.subtractingSaturating(freed)
             return remaining <= target
         }
     }
@@ -185,21 +185,21 @@ public final class Cleaner {
     /// Bytes to free to get back above `alert_threshold_percent`, or nil when there is room.
     private func lowDiskShortfall() throws -> Int64? {
         let space = try FileSystemSpace.of(layout.basePath)
-        let wanted = Int64(Double(space.totalBytes) * configuration.monitoring.alertThresholdPercent / 100)
-        return space.freeBytes < wanted ? wanted - space.freeBytes : nil
+        let wanted = Int64(saturating: Double(space.totalBytes) * configuration.monitoring.alertThresholdPercent / 100)
+        return space.freeBytes < wanted ? wanted.subtractingSaturating(space.freeBytes) : nil
     }
 
     private func relieveLowDisk(_ run: inout Run) throws {
         guard var shortfall = try lowDiskShortfall() else { return }
         if run.request.dryRun {
-            shortfall -= run.simulatedFreed.values.reduce(0, +)
+            shortfall = shortfall.subtractingSaturating(run.simulatedFreed.values.saturatingSum { $0 })
         }
         logger.error(
             "disk space below the alert threshold; evicting from evictable categories",
             ["shortfall_bytes": String(shortfall), "threshold_percent": String(configuration.monitoring.alertThresholdPercent)])
         for policy in selected(run.request) where policy.onQuota == .evict && shortfall > 0 {
             try removeOldest(policy, cause: "low_disk", before: nil, &run) { _, _ in true } enough: { freed in
-                shortfall -= freed
+                shortfall = shortfall.subtractingSaturating(freed)
                 return shortfall <= 0
             }
         }
@@ -258,10 +258,12 @@ public final class Cleaner {
             case .removed:
                 run.report.update(policy.key) {
                     $0.filesRemoved += 1
-                    $0.bytesFreed += row.size
+                    $0.bytesFreed = $0.bytesFreed.addingSaturating(row.size)
                     if eviction { $0.filesEvicted += 1 }
                 }
-                if dryRun { run.simulatedFreed[policy.key, default: 0] += row.size }
+                if dryRun {
+                    run.simulatedFreed[policy.key] = (run.simulatedFreed[policy.key] ?? 0).addingSaturating(row.size)
+                }
                 touched.append(Array(PathBytes.components(row.path).dropLast().joined(separator: [PathBytes.separator])))
             case .skipped(let reason, _):
                 run.report.update(policy.key) { $0.skipped[reason, default: 0] += 1 }

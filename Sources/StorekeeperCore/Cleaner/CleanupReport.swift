@@ -27,14 +27,14 @@ public struct CleanupReport: Sendable {
     }
 
     public var totalFilesRemoved: Int { categories.reduce(0) { $0 + $1.result.filesRemoved } }
-    public var totalBytesFreed: Int64 { categories.reduce(0) { $0 + $1.result.bytesFreed } }
+    public var totalBytesFreed: Int64 { categories.saturatingSum(\.result.bytesFreed) }
     public var totalSkipped: Int { categories.reduce(0) { $0 + $1.result.skipped.values.reduce(0, +) } }
     public var totalErrors: Int { categories.reduce(0) { $0 + $1.result.errors.count } }
 
     /// Folds a trash purge in; entries it could not remove become warnings.
     mutating func add(_ purge: TrashPurge) {
         trashFilesPurged += purge.files
-        trashBytesPurged += purge.bytes
+        trashBytesPurged = trashBytesPurged.addingSaturating(purge.bytes)
         warnings += purge.failures.map { "trash: \($0)" }
     }
 

@@ -11,7 +11,7 @@ struct CleanupTally {
             switch outcome {
             case .removed:
                 filesRemoved += 1
-                bytesFreed += row.size
+                bytesFreed = bytesFreed.addingSaturating(row.size)
             case .skipped(let reason, _):
                 skipped[reason, default: 0] += 1
             case .failed:

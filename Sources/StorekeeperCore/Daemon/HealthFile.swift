@@ -80,7 +80,7 @@ public struct HealthFile: Equatable, Sendable {
     /// Reads a health file; nil when there is none or it cannot be parsed.
     public static func read(from path: String) -> HealthFile? {
         guard let bytes = FileSystemPaths.read(path), let object = try? JSONValue.parse(bytes),
-            let pid = object["pid"]?.intValue, let stateName = object["state"]?.stringValue,
+            let pid = object["pid"]?.intValue.flatMap(Int32.init(exactly:)), let stateName = object["state"]?.stringValue,
             let state = State(rawValue: stateName), let updated = object["updated_at_seconds"]?.intValue
         else { return nil }
         func int(_ key: String, in value: JSONValue? = nil) -> Int { (value ?? object)[key]?.intValue ?? 0 }
@@ -103,7 +103,7 @@ public struct HealthFile: Equatable, Sendable {
         watcher.reconcileChanged = int("changed", in: repairs)
         watcher.reconcileRemoved = int("removed", in: repairs)
         return HealthFile(
-            pid: Int32(pid), state: state, startedAt: Int64(int("started_at_seconds")), updatedAt: Int64(updated),
+            pid: pid, state: state, startedAt: Int64(int("started_at_seconds")), updatedAt: Int64(updated),
             lagSeconds: object["lag_seconds"]?.doubleValue ?? 0, queueLength: int("queue_length"),
             eventsRead: int("events_read"), watcher: watcher, message: object["message"]?.stringValue,
             listen: object["listen"]?.stringValue)
@@ -113,7 +113,7 @@ public struct HealthFile: Equatable, Sendable {
     /// health file within the last few seconds.
     public func isLive(now: Int64) -> Bool {
         guard state == .running || state == .starting else { return false }
-        return processIsAlive && now - updatedAt <= 10
+        return processIsAlive && now.subtractingSaturating(updatedAt) <= 10
     }
 
     /// True when the pid names a live process (signal 0 probes without sending).

@@ -57,11 +57,16 @@ extension IndexStore {
         category: String, reason: CleanupReason, files: Int64, bytes: Int64, errors: Int64
     ) throws {
         guard files != 0 || bytes != 0 || errors != 0 else { return }
+        // SQLite's `+` turns an overflowing sum into a REAL that loses bytes;
+        // the counter holds at the largest integer instead (a REAL left by an
+        // older version settles there too).
         try database.statement(
             """
             INSERT INTO cleanup_totals (category, reason, files, bytes, errors) VALUES (?1, ?2, ?3, ?4, ?5)
             ON CONFLICT (category, reason) DO UPDATE SET files = files + excluded.files,
-                bytes = bytes + excluded.bytes, errors = errors + excluded.errors
+                bytes = CASE WHEN bytes > 9223372036854775807 - excluded.bytes THEN 9223372036854775807
+                             ELSE bytes + excluded.bytes END,
+                errors = errors + excluded.errors
             """
         ).execute([.string(category), .string(reason.rawValue), .integer(files), .integer(bytes), .integer(errors)])
     }

@@ -9,8 +9,11 @@ public struct FileSystemSpace: Equatable, Sendable {
     public static func of(_ path: String) throws(SystemCallError) -> FileSystemSpace {
         var info = statvfs()
         _ = try retryingEINTR("statvfs", path: PathBytes.bytes(path)) { statvfs(path, &info) }
-        let unit = Int64(info.f_frsize)
-        return FileSystemSpace(totalBytes: Int64(info.f_blocks) * unit, freeBytes: Int64(info.f_bavail) * unit)
+        // A filesystem may claim any size (a FUSE one says what it likes).
+        let unit = Int64(clamping: info.f_frsize)
+        return FileSystemSpace(
+            totalBytes: Int64(clamping: info.f_blocks).multipliedSaturating(by: unit),
+            freeBytes: Int64(clamping: info.f_bavail).multipliedSaturating(by: unit))
     }
 
     public var freePercent: Double {

@@ -14,7 +14,7 @@ extension FileDescriptor {
         var total: Int64 = 0
         for entry in try directory.readEntries() {
             do {
-                total += try directory.treeSize(of: entry.name, device: device)
+                total = total.addingSaturating(try directory.treeSize(of: entry.name, device: device))
             } catch where error.errno == ENOENT {
                 // Gone while measured: it takes no space.
             }
@@ -59,7 +59,7 @@ extension FileDescriptor {
         _ = fchmod(directory.rawValue, 0o700)
         var total: Int64 = 0
         for entry in try directory.readEntries() {
-            total += try directory.removeTree(entry.name, device: device)
+            total = total.addingSaturating(try directory.removeTree(entry.name, device: device))
         }
         directory.close()
         do {

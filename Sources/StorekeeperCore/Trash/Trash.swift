@@ -357,7 +357,7 @@ public final class Trash {
                 continue
             }
             purge.files += 1
-            purge.bytes += freed
+            purge.bytes = purge.bytes.addingSaturating(freed)
             try store.database.transaction {
                 try store.deleteTrashRow(item.trashName)
                 try store.addCleanupTotals(
