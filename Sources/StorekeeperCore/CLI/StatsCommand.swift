@@ -94,6 +94,7 @@ enum StatsCommand {
             ("watches", .int(daemon.watcher.watches)),
             ("degraded", .bool(daemon.watcher.degraded)),
             ("unwatched_directories", .int(daemon.watcher.unwatchedDirectories)),
+            ("unreadable_directories", .int(daemon.watcher.unreadableDirectories)),
             ("overflows", .int(daemon.watcher.overflows)),
             ("message", daemon.message.map(JSONValue.string) ?? .null),
         ])
@@ -110,6 +111,10 @@ enum StatsCommand {
         if daemon.watcher.degraded {
             line += "\ndaemon: DEGRADED: \(daemon.watcher.unwatchedDirectories) directories cannot be watched "
                 + "(inotify watch limit); they are reconciled periodically instead"
+        }
+        if daemon.watcher.unreadableDirectories > 0 {
+            line += "\ndaemon: \(daemon.watcher.unreadableDirectories) directories cannot be read (permissions); "
+                + "their rows are kept as they were (the daemon's log names them)"
         }
         return line
     }

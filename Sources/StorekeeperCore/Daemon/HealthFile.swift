@@ -53,6 +53,7 @@ public struct HealthFile: Equatable, Sendable {
             ("watches", .int(watcher.watches)),
             ("degraded", .bool(watcher.degraded)),
             ("unwatched_directories", .int(watcher.unwatchedDirectories)),
+            ("unreadable_directories", .int(watcher.unreadableDirectories)),
             ("events_read", .int(eventsRead)),
             ("events_processed", .int(watcher.eventsProcessed)),
             ("overflows", .int(watcher.overflows)),
@@ -87,6 +88,7 @@ public struct HealthFile: Equatable, Sendable {
         var watcher = WatcherStatus()
         watcher.watches = int("watches")
         watcher.unwatchedDirectories = int("unwatched_directories")
+        watcher.unreadableDirectories = int("unreadable_directories")
         watcher.eventsProcessed = int("events_processed")
         watcher.overflows = int("overflows")
         watcher.fullReconciles = int("full_reconciles")

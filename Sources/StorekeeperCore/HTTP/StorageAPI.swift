@@ -95,7 +95,10 @@ final class StorageAPI {
     // MARK: /health
 
     /// 200 while the daemon runs with every folder watched; 503 while it
-    /// starts (the startup reconcile), stops, or is degraded.
+    /// starts (the startup reconcile), stops, or is degraded. An unreadable
+    /// folder is listed as a problem with a 200 (`status: warning`): the
+    /// daemon still keeps the index and runs the cleanups, and a 503 would
+    /// tell the cron fallback to run a second cleaner beside it.
     private func health() -> HTTPResponse {
         let health = board.current
         var problems: [String] = []
@@ -105,12 +108,18 @@ final class StorageAPI {
                 "\(health.watcher.unwatchedDirectories) directories cannot be watched (inotify watch limit); "
                     + "they are reconciled periodically instead")
         }
+        let unhealthy = !problems.isEmpty
+        if health.watcher.unreadableDirectories > 0 {
+            problems.append(
+                "\(health.watcher.unreadableDirectories) directories cannot be read (permissions); their rows are "
+                    + "kept as they were and may be stale: see the daemon's log for the paths")
+        }
         var fields: [(String, JSONValue)] = [
-            ("status", .string(problems.isEmpty ? "ok" : "unhealthy")),
+            ("status", .string(unhealthy ? "unhealthy" : problems.isEmpty ? "ok" : "warning")),
             ("problems", .array(problems.map(JSONValue.string))),
         ]
         if case .object(let pairs) = health.json { fields += pairs }
-        return .json(problems.isEmpty ? .ok : .serviceUnavailable, .object(fields))
+        return .json(unhealthy ? .serviceUnavailable : .ok, .object(fields))
     }
 
     // MARK: /api/v1/storage/validate

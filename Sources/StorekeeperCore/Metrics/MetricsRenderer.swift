@@ -156,6 +156,10 @@ public enum MetricsRenderer {
         single(
             "storekeeper_watcher_unwatched_directories", .gauge,
             "Directories left unwatched, reconciled periodically instead.", Double(watcher.unwatchedDirectories))
+        single(
+            "storekeeper_watcher_unreadable_directories", .gauge,
+            "Directories the daemon cannot read (permissions); their rows are kept as they were.",
+            Double(watcher.unreadableDirectories))
         text.family(
             "storekeeper_watcher_events_total", .counter,
             help: "Index changes the daemon applied from inotify events, by kind.",

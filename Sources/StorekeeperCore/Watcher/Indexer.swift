@@ -60,6 +60,12 @@ public final class Indexer {
     private var baseWatch: Int32 = -1
     private var stopped: Stop?
     private var unwatched: Set<[UInt8]> = []
+    /// Directories whose watch failed during the walk in progress: a walk
+    /// replaces what `unwatched` held for its subtree, so a folder deleted
+    /// or moved away since its watch failed stops counting.
+    private var unwatchedByWalk: Set<[UInt8]> = []
+    /// Directories the last walk over them could not read (their rows are kept).
+    private var unreadable: Set<[UInt8]> = []
     private var loggedWatchLimit = false
 
     // The batch being gathered; applied when no directory move is half-seen.
@@ -99,6 +105,7 @@ public final class Indexer {
     public func reconcileEverything(reason: String) throws {
         let started = ProgressLine.monotonicSeconds()
         var seen: Set<Int32> = []
+        unwatchedByWalk.removeAll()
         let summary = try scanner.reconcile(onDirectory: { [self] directory, path in
             if let watch = watch(directory, path: path) { seen.insert(watch) }
         })
@@ -110,7 +117,7 @@ public final class Indexer {
         status.fullReconciles += 1
         status.count(summary.totals)
         status.watches = watches.count
-        status.unwatchedDirectories = unwatched.count
+        settleDirectoryProblems(walked: [], unreadableFound: summary.unreadable)
         status.lastCommitAt = now()
         logger.info(
             "reconciled the index with the disk",
@@ -120,23 +127,19 @@ public final class Indexer {
                 "unreadable": String(summary.totals.unreadable), "watches": String(watches.count),
                 "seconds": Formatting.fixed(ProgressLine.monotonicSeconds() - started, digits: 2),
             ])
-        for (directory, error) in summary.unreadable {
-            logger.warning(
-                "directory not readable; its rows are kept",
-                ["path": PathBytes.display(directory), "error": String(cString: strerror(error.errno))])
-        }
     }
 
     /// Watches and reconciles one directory subtree (a new or moved-in folder,
     /// or one whose watch failed earlier).
     func reconcileSubtree(_ path: [UInt8], logSummary: Bool = false) throws {
+        unwatchedByWalk.removeAll()
         let summary = try scanner.reconcile(subtree: path, logSummary: logSummary, onDirectory: { [self] directory, walked in
             _ = watch(directory, path: walked)
         })
         status.subtreeReconciles += 1
         status.count(summary.totals)
         status.watches = watches.count
-        status.unwatchedDirectories = unwatched.count
+        settleDirectoryProblems(walked: path, unreadableFound: summary.unreadable)
         if summary.totals.differences > 0 { status.lastCommitAt = now() }
     }
 
@@ -152,6 +155,7 @@ public final class Indexer {
         } catch {
             status.watchFailures += 1
             unwatched.insert(path)
+            unwatchedByWalk.insert(path)
             if error.errno == ENOSPC {
                 if !loggedWatchLimit {
                     loggedWatchLimit = true
@@ -172,16 +176,68 @@ public final class Indexer {
     /// Counts differences a scheduled verify found (health, stats, metrics).
     public func recordDivergence(_ count: Int) { status.divergences += count }
 
-    /// Reconciles what could not be watched; called periodically while degraded.
+    /// Reconciles what could not be watched (the watch limit) or read; called
+    /// periodically while degraded. A folder that is gone by now stops counting.
     public func reconcileUnwatched() throws {
-        guard !unwatched.isEmpty else { return }
+        guard !unwatched.isEmpty || !unreadable.isEmpty else { return }
         // Parents first, so a child's walk is not repeated inside its parent's.
-        let roots = unwatched.sorted(by: PathOrder.less).reduce(into: [[UInt8]]()) { roots, path in
-            if let last = roots.last, last.isEmpty || SubtreeRange(last).contains(path) { return }
+        let roots = unwatched.union(unreadable).sorted(by: PathOrder.less).reduce(into: [[UInt8]]()) { roots, path in
+            if let last = roots.last, Self.path(path, isIn: last) { return }
             roots.append(path)
         }
         for root in roots { try reconcileSubtree(root) }
-        if unwatched.isEmpty {
+    }
+
+    /// `path` is `subtree` itself or inside it; the empty path is the base.
+    private static func path(_ path: [UInt8], isIn subtree: [UInt8]) -> Bool {
+        subtree.isEmpty || path == subtree || SubtreeRange(subtree).contains(path)
+    }
+
+    /// After a walk of `walked`: what it could not watch or read is exactly
+    /// what that subtree now holds of either, whatever was recorded before.
+    private func settleDirectoryProblems(
+        walked: [UInt8], unreadableFound: [(directory: [UInt8], error: SystemCallError)]
+    ) {
+        unwatched = unwatched.filter { !Self.path($0, isIn: walked) }.union(unwatchedByWalk)
+        unwatchedByWalk.removeAll()
+        var stillUnreadable = unreadable.filter { !Self.path($0, isIn: walked) }
+        for (directory, error) in unreadableFound {
+            stillUnreadable.insert(directory)
+            guard !unreadable.contains(directory) else { continue }
+            logger.warning(
+                "directory not readable; its rows are kept",
+                ["path": PathBytes.display(directory), "error": String(cString: strerror(error.errno))])
+        }
+        for directory in unreadable.subtracting(stillUnreadable) {
+            logger.info("directory readable again, or gone", ["path": PathBytes.display(directory)])
+        }
+        unreadable = stillUnreadable
+        publishDirectoryProblems()
+    }
+
+    /// A folder deleted or moved out of the tree: nothing under it is missing a watch or unreadable any more.
+    private func forgetDirectoryProblems(under path: [UInt8]) {
+        unwatched = unwatched.filter { !Self.path($0, isIn: path) }
+        unreadable = unreadable.filter { !Self.path($0, isIn: path) }
+        publishDirectoryProblems()
+    }
+
+    /// A watched folder renamed within the tree: what under it could not be
+    /// watched or read is still so, under its new path.
+    private func moveDirectoryProblems(from: [UInt8], to: [UInt8]) {
+        func renamed(_ paths: Set<[UInt8]>) -> Set<[UInt8]> {
+            Set(paths.map { Self.path($0, isIn: from) ? to + $0.dropFirst(from.count) : $0 })
+        }
+        unwatched = renamed(unwatched)
+        unreadable = renamed(unreadable)
+        publishDirectoryProblems()
+    }
+
+    private func publishDirectoryProblems() {
+        let wasDegraded = status.degraded
+        status.unwatchedDirectories = unwatched.count
+        status.unreadableDirectories = unreadable.count
+        if wasDegraded && !status.degraded {
             loggedWatchLimit = false
             logger.info("every directory is watched again; the index is complete", ["watches": String(watches.count)])
         }
@@ -282,7 +338,11 @@ public final class Indexer {
                 newDirectories.append(key)
             } else if event.has(IN_DELETE) {
                 for watch in watches.watches(inSubtreeOf: path) { watches.remove(watch) }
+                forgetDirectoryProblems(under: path)
                 structural.append(.removed(path))
+            } else if event.has(IN_ATTRIB) && unreadable.contains(path) {
+                // Perhaps made readable (chmod): the reconcile reads and watches it, or finds it still locked.
+                subtreesToReconcile.append(path)
             }
             return
         }
@@ -297,11 +357,13 @@ public final class Indexer {
     private func movedWithin(_ from: [UInt8], to: [UInt8], key: EntryKey) {
         if watches.watch(of: from) == nil {
             // Never watched (created and renamed in one breath): read it fresh.
+            forgetDirectoryProblems(under: from)
             structural.append(.removed(from))
             newDirectories.append(key)
             return
         }
         watches.move(from, to: to)
+        moveDirectoryProblems(from: from, to: to)
         structural.append(.moved(from: from, to: to))
     }
 
@@ -310,7 +372,7 @@ public final class Indexer {
             inotify.removeWatch(watch)
             watches.remove(watch)
         }
-        unwatched = unwatched.filter { $0 != path && !SubtreeRange(path).contains($0) }
+        forgetDirectoryProblems(under: path)
         structural.append(.removed(path))
     }
 

@@ -11,6 +11,10 @@ public struct WatcherStatus: Equatable, Sendable {
     /// Directories that could not be watched (watch limit): reconciled
     /// periodically instead, and the index is flagged as degraded meanwhile.
     public var unwatchedDirectories = 0
+    /// Directories the last reconcile over them could not read (permissions):
+    /// their rows are kept as they were, so the index may be stale there.
+    /// A problem to report, not a degraded watcher.
+    public var unreadableDirectories = 0
     public var lastCommitAt: Int64?
     /// Differences the scheduled verify found between the index and the disk.
     public var divergences = 0
