@@ -48,6 +48,8 @@ enum CleanCommand {
         let lock = try layout.lockForCleanup(wait: wait)
         defer { lock.release() }
         let store = try IndexStore(path: layout.indexPath)
+        // Before anything is written or removed: a cleanup never acts on an index SQLite finds damaged.
+        try store.checkIntegrity()
         try store.recordPolicy(configuration.categories)
 
         if !invocation.has("--no-scan") { try reconcileIfNoDaemon(configuration, layout: layout, store: store, logger: logger) }

@@ -51,6 +51,11 @@ public enum CommandLineInterface {
             Console.error("Error: \(error.message)")
             Console.error("See 'storekeeper \(invocation.command.name) --help'.")
             return .usage
+        } catch let error as DatabaseError where error.isCorrupt {
+            // Found by a query rather than the integrity check: still say which file and what to do.
+            let index = (try? invocation.loadConfiguration(printWarnings: false)).map { StorageLayout($0).indexPath }
+            Console.error("Error: \(IndexCorruption(path: index ?? "the index", detail: error.message))")
+            return .failure
         } catch {
             Console.error("Error: \(error)")
             return .failure

@@ -18,6 +18,8 @@ enum VerifyCommand {
         let configuration = try invocation.loadConfiguration()
         let layout = StorageLayout(configuration)
         let store = try IndexStore(path: layout.indexPath, readOnly: true)
+        // Damage in pages the comparison never reads would otherwise pass as a match.
+        try store.checkIntegrity()
         let json = invocation.has("--json")
         let progress = ProgressLine(label: "verify", enabled: !json && Console.stderrIsTerminal)
         let comparison = IndexComparison(
