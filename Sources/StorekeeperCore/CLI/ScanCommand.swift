@@ -43,11 +43,15 @@ enum ScanCommand {
                     ("changed", .int(totals.changed)),
                     ("removed", .int(totals.removed)),
                     ("unreadable", .array(summary.unreadable.map { .string(describe($0.directory, $0.error)) })),
+                    ("mount_points", .array(totals.mountPoints.map { .string(PathBytes.display($0)) })),
                     ("seconds", .double(seconds)),
                 ]).serialized())
         } else {
             for (directory, error) in summary.unreadable {
                 Console.error("warning: not read, rows kept: \(describe(directory, error))")
+            }
+            for mountPoint in totals.mountPoints {
+                Console.error("warning: a mount point inside the tree, not crossed: \(PathBytes.display(mountPoint))")
             }
             Console.out(
                 "Scanned \(layout.basePath): \(totals.filesOnDisk) files in \(totals.directories) folders in "

@@ -69,7 +69,7 @@ public final class Cleaner {
             request: request, startedAt: startedAt,
             remover: try SafeRemover(
                 basePath: layout.basePath, trash: trash, dryRun: request.dryRun,
-                excludes: configuration.cleanup.exclude),
+                excludes: configuration.cleanup.exclude, policies: configuration.categories),
             report: CleanupReport(dryRun: request.dryRun, trigger: request.trigger))
         run.report.runID = try store.beginCleanupRun(trigger: request.trigger, dryRun: request.dryRun, startedAt: startedAt)
         logger.info("cleanup started", ["run": String(run.report.runID), "trigger": request.trigger, "dry_run": String(request.dryRun)])
@@ -229,9 +229,10 @@ public final class Cleaner {
 
             var outcomes: [(IndexedFile, SafeRemover.Outcome)] = []
             for candidate in page {
-                let outcome = run.remover.remove(candidate.file, deletedAt: run.startedAt, toTrash: !run.deleteInsteadOfTrash) {
-                    stillWanted(candidate.file, $0)
-                }
+                let outcome = run.remover.remove(
+                    candidate.file, deletedAt: run.startedAt, toTrash: !run.deleteInsteadOfTrash,
+                    enteredAt: candidate.enteredAt
+                ) { stillWanted(candidate.file, $0) }
                 outcomes.append((candidate.file, outcome))
                 if case .removed = outcome {
                     run.removedCount += 1
@@ -285,7 +286,7 @@ public final class Cleaner {
                             time: time, action: action, path: row.path, newPath: trashName, category: row.category,
                             size: row.size, cause: cause, detail: "run=\(run.report.runID)"))
                 case .skipped(let reason, let onDisk):
-                    try refreshRow(row, onDisk: onDisk, reason: reason)
+                    try refreshRow(row, onDisk: onDisk, reason: reason, time: time)
                     try store.record(
                         IndexEvent(
                             time: time, action: .skip, path: row.path, category: row.category, size: row.size, cause: cause,
@@ -303,12 +304,16 @@ public final class Cleaner {
 
     /// A skipped file's row is brought in line with the disk, so the next
     /// selection sees the truth (Robinhood updates the entry the same way).
-    private func refreshRow(_ row: IndexedFile, onDisk: FileStatus?, reason: SkipReason) throws {
+    private func refreshRow(_ row: IndexedFile, onDisk: FileStatus?, reason: SkipReason, time: Int64) throws {
         switch reason {
-        case .excluded, .protectedCategory, .notExpired:
+        case .excluded, .protectedCategory, .notExpired, .categoryMismatch:
             return
-        case .vanished, .parentReplaced, .nowDirectory, .otherFilesystem:
+        case .vanished, .parentReplaced, .nowDirectory, .otherFilesystem, .invalidPath:
             try store.delete(path: row.path)
+        case .changedCtime:
+            // Stamped with now, after the change: the next run judges the file
+            // as it is instead of skipping it forever.
+            try store.markEntered(path: row.path, at: time)
         case .changedSize, .changedMtime, .replacedInode, .nowSymlink:
             guard let onDisk else { return }
             try store.update(IndexedFile(path: row.path, category: row.category, status: onDisk))
@@ -321,9 +326,9 @@ public final class Cleaner {
     /// the base) and never one that still holds anything (a `.gitkeep` included):
     /// `rmdir` refuses a non-empty folder, so a file written meanwhile is safe.
     private func removeEmptiedDirectories(_ directories: Set<[UInt8]>) -> Int {
-        guard let base = try? FileDescriptor.open(PathBytes.bytes(layout.basePath), flags: O_RDONLY | O_DIRECTORY)
+        guard let base = try? FileDescriptor.open(PathBytes.bytes(layout.basePath), flags: O_RDONLY | O_DIRECTORY),
+            let parents = try? ParentDirectories(base: base)
         else { return 0 }
-        let parents = ParentDirectories(base: base)
         // Deepest first, a level at a time, so a parent is tried after its children.
         var byDepth: [Int: Set<[UInt8]>] = [:]
         for directory in directories {

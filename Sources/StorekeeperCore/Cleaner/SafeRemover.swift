@@ -1,10 +1,14 @@
 import Glibc
 
 /// Verifies one selected file on disk and removes it (or moves it to the
-/// trash) only if it is exactly what the index said: reached through real
-/// folders from the base (`O_NOFOLLOW` at every step), on the base's
-/// filesystem, with the indexed inode, size and mtime. A symlink is removed as
-/// a link, never followed. Nothing outside the base can be reached.
+/// trash) only if it is exactly what the index said: a path of the tree (no
+/// `..`), whose top-level folder gives the row's category and a category some
+/// policy may delete from, reached through real folders from the base by a
+/// `DirectoryChain` (`O_NOFOLLOW` at every step, no mount point crossed), on
+/// the base's mount, with the indexed inode, size and mtime, and no inode
+/// change since the row was written. The path decides, not the row: a row
+/// edited by hand cannot reach outside the base or into `outputs`. A symlink
+/// is removed as a link, never followed.
 final class SafeRemover {
     enum Outcome {
         /// Removed (or would be, in a dry run); the trash name when trashed.
@@ -17,15 +21,21 @@ final class SafeRemover {
     /// What keeps an empty folder in git and in the layout; never removed.
     static let keepFile = Array(".gitkeep".utf8)
 
-    private let base: FileDescriptor
-    private let baseDevice: UInt64
+    private let chain: DirectoryChain
     private let trash: Trash?
     private let dryRun: Bool
+    private let categorizer: Categorizer
+    /// Categories some policy may delete from: not `outputs`, and not one kept
+    /// forever that is also never evicted.
+    private let deletable: Set<String>
     private let excludes: [String]
 
-    init(basePath: String, trash: Trash?, dryRun: Bool, excludes: [String]) throws {
-        base = try FileDescriptor.open(PathBytes.bytes(basePath), flags: O_RDONLY | O_DIRECTORY)
-        baseDevice = try base.status().device
+    init(basePath: String, trash: Trash?, dryRun: Bool, excludes: [String], policies: [CategoryPolicy]) throws {
+        chain = try DirectoryChain(basePath: basePath)
+        categorizer = Categorizer(policies: policies)
+        deletable = Set(
+            policies.filter { $0.key != CategoryPolicy.protectedKey && ($0.retentionSeconds != nil || $0.onQuota == .evict) }
+                .map(\.key))
         self.trash = trash
         self.dryRun = dryRun
         self.excludes = excludes
@@ -34,23 +44,34 @@ final class SafeRemover {
     /// `stillWanted` re-checks the policy against what is on disk now (still
     /// expired, for a TTL run); quota eviction passes `{ _ in true }`.
     /// `toTrash: false` deletes even when a trash is configured: under low disk
-    /// a move into the trash would free nothing.
-    func remove(_ row: IndexedFile, deletedAt: Int64, toTrash: Bool = true, stillWanted: (FileStatus) -> Bool) -> Outcome {
-        if row.category == CategoryPolicy.protectedKey { return .skipped(.protectedCategory, onDisk: nil) }
+    /// a move into the trash would free nothing. `enteredAt`, when known, is
+    /// when the row was written: an inode changed later than that and than
+    /// the mtime was rewritten since.
+    func remove(
+        _ row: IndexedFile, deletedAt: Int64, toTrash: Bool = true, enteredAt: Int64? = nil,
+        stillWanted: (FileStatus) -> Bool
+    ) -> Outcome {
+        guard let components = DirectoryChain.components(row.path), let name = components.last else {
+            return .skipped(.invalidPath, onDisk: nil)
+        }
+        let category = categorizer.category(of: row.path)
+        if row.category == CategoryPolicy.protectedKey || !deletable.contains(category) {
+            return .skipped(.protectedCategory, onDisk: nil)
+        }
+        if category != row.category { return .skipped(.categoryMismatch, onDisk: nil) }
         if isExcluded(row.path) { return .skipped(.excluded, onDisk: nil) }
-        let components = PathBytes.components(row.path)
-        guard let name = components.last else { return .skipped(.vanished, onDisk: nil) }
         if name == Self.keepFile { return .skipped(.protectedCategory, onDisk: nil) }
 
         // A fresh chain per file: a folder swapped for a symlink between two
         // files of one run is caught, since no descriptor outlives its check.
-        var directory = base
-        for component in components.dropLast() {
-            do {
-                // No device check per folder: a mount anywhere on the way puts
-                // the file itself on another device, which `mismatch` catches.
-                directory = try FileDescriptor.openDirectory(component, relativeTo: directory)
-            } catch {
+        let directory: FileDescriptor
+        do {
+            directory = try chain.open(components.dropLast(), path: row.path)
+        } catch {
+            switch error.kind {
+            case .invalidPath: return .skipped(.invalidPath, onDisk: nil)
+            case .mountPoint: return .skipped(.otherFilesystem, onDisk: nil)
+            case .system:
                 switch error.errno {
                 case ENOENT: return .skipped(.vanished, onDisk: nil)
                 case ELOOP, ENOTDIR: return .skipped(.parentReplaced, onDisk: nil)
@@ -58,13 +79,14 @@ final class SafeRemover {
                 }
             }
         }
-        let status: FileStatus
+        let entry: DirectoryChain.Entry
         do {
-            status = try directory.status(of: name)
+            entry = try chain.entry(name, in: directory, path: row.path)
         } catch {
             return error.errno == ENOENT ? .skipped(.vanished, onDisk: nil) : .failed(error.description)
         }
-        if let reason = mismatch(row, status) { return .skipped(reason, onDisk: status) }
+        let status = entry.status
+        if let reason = mismatch(row, entry, enteredAt: enteredAt) { return .skipped(reason, onDisk: status) }
         if !stillWanted(status) { return .skipped(.notExpired, onDisk: status) }
         if dryRun { return .removed(trashName: nil) }
 
@@ -84,8 +106,10 @@ final class SafeRemover {
         }
     }
 
-    private func mismatch(_ row: IndexedFile, _ status: FileStatus) -> SkipReason? {
-        if status.device != baseDevice { return .otherFilesystem }
+    private func mismatch(_ row: IndexedFile, _ entry: DirectoryChain.Entry, enteredAt: Int64?) -> SkipReason? {
+        let status = entry.status
+        // A file bind-mounted onto the name is on another mount too.
+        if !chain.isInside(entry) { return .otherFilesystem }
         switch status.kind {
         case .directory: return .nowDirectory
         case .symlink where row.kind != .symlink: return .nowSymlink
@@ -95,6 +119,9 @@ final class SafeRemover {
         if status.inode != row.inode || status.kind != row.kind { return .replacedInode }
         if status.size != row.size { return .changedSize }
         if status.mtime != row.mtime || status.mtimeNanoseconds != row.mtimeNanoseconds { return .changedMtime }
+        // Whole seconds, strictly later: a change in the second the row was
+        // written cannot be told from the write the row recorded.
+        if let enteredAt, entry.ctime > max(enteredAt, row.mtime) { return .changedCtime }
         return nil
     }
 

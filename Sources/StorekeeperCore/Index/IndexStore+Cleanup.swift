@@ -6,6 +6,9 @@ extension IndexStore {
         public let file: IndexedFile
         /// What the age is measured by: mtime, or the path date for `age_by: path_date`.
         public let ageReference: Int64
+        /// When the row was written (`entered_at`): a file whose inode changed
+        /// after this, and after its mtime, is not what the index saw.
+        public let enteredAt: Int64
     }
 
     /// Where a paged selection stopped: the (age, id) of its last row.
@@ -40,15 +43,25 @@ extension IndexStore {
         }
         values.append(.int(limit))
         let sql = """
-            SELECT id, \(Self.fileColumns), \(age) FROM files
+            SELECT id, \(Self.fileColumns), \(age), entered_at FROM files
             WHERE \(conditions.joined(separator: " AND "))
             ORDER BY \(age), id LIMIT ?\(values.count)
             """
         var rows: [Candidate] = []
         try database.statement(sql).forEachRow(values) { row in
-            rows.append(Candidate(id: row.int64(0), file: Self.file(from: row, offset: 1), ageReference: row.int64(9)))
+            rows.append(
+                Candidate(
+                    id: row.int64(0), file: Self.file(from: row, offset: 1), ageReference: row.int64(9),
+                    enteredAt: row.int64(10)))
         }
         return rows
+    }
+
+    /// Marks a row as written at `time` (`entered_at`): the cleaner found the
+    /// file's inode changed since, took the disk's facts, and must not skip it
+    /// for that change again. The id stays, so the run's paging moves past it.
+    public func markEntered(path: [UInt8], at time: Int64) throws {
+        try database.statement("UPDATE files SET entered_at = ?2 WHERE path = ?1").execute([.text(path), .integer(time)])
     }
 
     /// Files and bytes of one category, from `usage`.

@@ -20,6 +20,8 @@ public struct IndexComparison {
         public var removed = 0
         public var unreadable = 0
         public var directories = 0
+        /// Mount points inside the tree the walk did not enter.
+        public var mountPoints: [[UInt8]] = []
 
         public var differences: Int { added + changed + removed + unreadable }
     }
@@ -88,6 +90,7 @@ public struct IndexComparison {
             cursor.advance()
         }
         totals.directories = walker.directoriesRead
+        totals.mountPoints = walker.mountPoints
         progress?(totals.filesOnDisk)
         return totals
     }

@@ -21,16 +21,20 @@ public final class Scanner {
     private let comparison: IndexComparison
     private let cause: String
     private let now: () -> Int64
+    private let logger: Logger?
+    /// Mount points already logged: a daemon reconciles often and says each once.
+    private var loggedMountPoints: Set<[UInt8]> = []
 
     /// `cause` is written into the event log (`scan` from the CLI, `reconcile` from the daemon).
     public init(
         store: IndexStore, categorizer: Categorizer, basePath: String, cause: String = "scan",
-        now: @escaping () -> Int64 = WallClock.now
+        now: @escaping () -> Int64 = WallClock.now, logger: Logger? = nil
     ) {
         self.store = store
         self.comparison = IndexComparison(store: store, categorizer: categorizer, basePath: basePath)
         self.cause = cause
         self.now = now
+        self.logger = logger
     }
 
     /// Reconciles `subtree` (the whole tree when empty). A first scan of an empty
@@ -56,6 +60,9 @@ public final class Scanner {
             }
         }
         try write(pending, logEach: !initial)
+        for mountPoint in totals.mountPoints where loggedMountPoints.insert(mountPoint).inserted {
+            logger?.warning("a mount point inside the tree is not crossed", ["path": PathBytes.display(mountPoint)])
+        }
         let summary = Summary(totals: totals, unreadable: unreadable, initial: initial)
         guard logSummary else { return summary }
         try store.database.transaction {
@@ -63,7 +70,7 @@ public final class Scanner {
                 IndexEvent(
                     time: now(), action: .scan, path: subtree.isEmpty ? nil : subtree, cause: cause,
                     detail: "files=\(totals.filesOnDisk) added=\(totals.added) changed=\(totals.changed) "
-                        + "removed=\(totals.removed) unreadable=\(totals.unreadable)"))
+                        + "removed=\(totals.removed) unreadable=\(totals.unreadable) mount_points=\(totals.mountPoints.count)"))
             try store.setMeta("last_scan_at", String(now()))
         }
         return summary

@@ -1,7 +1,8 @@
 import Glibc
 
-/// One walk of the storage tree (or a subtree of it): an `openat` chain from the
-/// base, never following a symlink, never leaving the base's filesystem, and
+/// One walk of the storage tree (or a subtree of it): a `DirectoryChain` from
+/// the base, never following a symlink, never entering another mount (a bind
+/// mount of the same filesystem included), and
 /// emitting paths in index order (see `PathOrder`) so the walk can be merged
 /// with the index page by page.
 public final class TreeWalker {
@@ -16,34 +17,40 @@ public final class TreeWalker {
     /// Top-level names that belong to Storekeeper itself and are never indexed.
     public static let reservedTopLevelNames: Set<[UInt8]> = [Array(".storekeeper".utf8), Array(".trash".utf8)]
 
-    private let base: FileDescriptor
-    private let baseDevice: UInt64
+    private let chain: DirectoryChain
     public private(set) var directoriesRead = 0
+    /// The mount points the walk met and did not enter: their files are not ours.
+    public private(set) var mountPoints: [[UInt8]] = []
     /// Called with each directory once it is open and before it is read: the
     /// daemon adds its watch here, so anything created after the listing is
     /// reported by inotify and nothing falls between the two.
     public var onDirectory: ((FileDescriptor, [UInt8]) -> Void)?
 
     public init(basePath: String) throws(SystemCallError) {
-        // The base itself may be reached through a symlink (a deliberate choice of
-        // the operator); nothing below it is.
-        base = try FileDescriptor.open(PathBytes.bytes(basePath), flags: O_RDONLY | O_DIRECTORY)
-        baseDevice = try base.status().device
+        chain = try DirectoryChain(basePath: basePath)
     }
 
     /// Walks `subtree` (relative to the base; empty for the whole tree).
     /// A subtree that is gone, or is no longer a directory, yields nothing.
     public func walk(subtree: [UInt8], _ visit: (Item) throws -> Void) throws {
-        var directory = base
-        for component in PathBytes.components(subtree) {
-            do {
-                directory = try FileDescriptor.openDirectory(component, relativeTo: directory)
-            } catch {
-                if Self.isGone(error) { return }
-                try visit(.unreadable(directory: subtree, error: error))
+        let components = PathBytes.components(subtree)
+        // A reconcile asked for inside them (a restore there, an event) must
+        // not index the index, its WAL or the trash's own files either.
+        if let top = components.first, Self.reservedTopLevelNames.contains(top) { return }
+        let directory: FileDescriptor
+        do {
+            directory = try chain.open(components[...], path: subtree)
+        } catch {
+            switch error.kind {
+            case .invalidPath: return
+            case .mountPoint:
+                mountPoints.append(error.path)
+                return
+            case .system:
+                guard let underlying = error.underlying, !Self.isGone(underlying) else { return }
+                try visit(.unreadable(directory: subtree, error: underlying))
                 return
             }
-            guard try directory.status().device == baseDevice else { return }
         }
         try walk(directory: directory, path: subtree, visit)
     }
@@ -78,16 +85,23 @@ public final class TreeWalker {
             if child.isDirectory {
                 let subdirectory: FileDescriptor
                 do {
-                    subdirectory = try FileDescriptor.openDirectory(child.entry.name, relativeTo: directory)
+                    subdirectory = try chain.openChild(child.entry.name, in: directory, path: childPath)
                 } catch {
-                    // Gone or replaced by a non-directory since it was listed: its
-                    // place in the order is taken, so the next walk picks it up.
-                    if Self.isGone(error) { continue }
-                    try visit(.unreadable(directory: childPath, error: error))
+                    switch error.kind {
+                    case .mountPoint:
+                        // Another mount is not ours, even a bind mount of this
+                        // filesystem: its files are not indexed.
+                        mountPoints.append(childPath)
+                    case .invalidPath:
+                        break
+                    case .system:
+                        // Gone or replaced by a non-directory since it was listed: its
+                        // place in the order is taken, so the next walk picks it up.
+                        guard let underlying = error.underlying, !Self.isGone(underlying) else { continue }
+                        try visit(.unreadable(directory: childPath, error: underlying))
+                    }
                     continue
                 }
-                // Another mount is not ours: its files are not indexed.
-                guard try subdirectory.status().device == baseDevice else { continue }
                 try walk(directory: subdirectory, path: childPath, visit)
             } else {
                 let status: FileStatus

@@ -7,12 +7,9 @@ extension Trash {
     func put(path: [UInt8], category: String, deletedAt: Int64) throws -> TrashedItem {
         let components = PathBytes.components(path)
         guard let name = components.last else { throw TrashError(.invalidPath, path: path) }
-        var directory = base
-        for component in components.dropLast() {
-            directory = try FileDescriptor.openDirectory(component, relativeTo: directory)
-        }
+        let directory = try chain.open(components.dropLast(), path: path)
         return try put(
             from: directory, name: name, originalPath: Array(components.joined(separator: [PathBytes.separator])),
-            category: category, size: try directory.treeSize(of: name, device: device), deletedAt: deletedAt)
+            category: category, size: try directory.treeSize(of: name, within: chain), deletedAt: deletedAt)
     }
 }

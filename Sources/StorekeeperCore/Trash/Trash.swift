@@ -21,6 +21,8 @@ public final class Trash {
     private let trashPath: String
     let base: FileDescriptor
     let device: UInt64
+    /// How the trash reaches below the base and below its own folders.
+    let chain: DirectoryChain
     private let files: FileDescriptor
     private let info: FileDescriptor
     /// The base as configured and as `realpath` sees it: absolute `Path=`
@@ -42,6 +44,7 @@ public final class Trash {
         trashPath = layout.trashDirectory
         base = try FileDescriptor.open(PathBytes.bytes(basePath), flags: O_RDONLY | O_DIRECTORY)
         device = try base.status().device
+        chain = try DirectoryChain(base: base)
         let shown = PathBytes.bytes(trashPath)
         let trash = try Self.folder(shown, in: nil, device: device, shownAs: shown)
         files = try Self.folder(Array("files".utf8), in: trash, device: device, shownAs: shown + Array("/files".utf8))
@@ -176,7 +179,7 @@ public final class Trash {
             items.append(
                 TrashedItem(
                     trashName: trashName, originalPath: [], deletedAt: Int64(status.st_ctim.tv_sec),
-                    size: (try? files.treeSize(of: trashName, device: device)) ?? 0, category: nil,
+                    size: (try? files.treeSize(of: trashName, within: chain)) ?? 0, category: nil,
                     problem: .missingInfo))
         }
         try resync(rows, with: items)
@@ -189,7 +192,7 @@ public final class Trash {
     private func item(_ trashName: [UInt8], hasFile: Bool, row: TrashedItem?) -> TrashedItem? {
         let infoName = trashName + Self.infoSuffix
         guard let infoStatus = try? info.status(of: infoName) else { return nil }
-        let measured = { hasFile ? (try? self.files.treeSize(of: trashName, device: self.device)) ?? 0 : 0 }
+        let measured = { hasFile ? (try? self.files.treeSize(of: trashName, within: self.chain)) ?? 0 : 0 }
         let parsed: TrashInfo
         do {
             parsed = try TrashInfo.parse(try readInfo(infoName))
@@ -299,34 +302,52 @@ public final class Trash {
     }
 
     /// The folder that will hold `path`, reached from the base one real folder
-    /// at a time, creating what is missing.
+    /// at a time through the `DirectoryChain` (no symlink, no mount point),
+    /// creating what is missing.
     private func openParent(_ components: ArraySlice<[UInt8]>, of path: [UInt8]) throws -> FileDescriptor {
         var directory = base
+        var walked: [UInt8] = []
         for component in components {
-            let next: FileDescriptor
+            walked = PathBytes.join(walked, component)
             do {
-                do {
-                    next = try FileDescriptor.openDirectory(component, relativeTo: directory)
-                } catch where error.errno == ENOENT {
-                    do {
-                        _ = try retryingEINTR("mkdirat", path: path) {
-                            PathBytes.withCString(component) { mkdirat(directory.rawValue, $0, 0o755) }
-                        }
-                    } catch where error.errno == EEXIST {
-                        // Created meanwhile by someone else: use theirs.
-                    }
-                    next = try FileDescriptor.openDirectory(component, relativeTo: directory)
-                    // The umask may have narrowed it; the layout promises 0755 folders.
-                    _ = try retryingEINTR("fchmod", path: path) { fchmod(next.rawValue, 0o755) }
-                }
+                directory = try openOrCreate(component, in: directory, path: walked)
             } catch {
-                if error.errno == ELOOP || error.errno == ENOTDIR { throw TrashError(.blockedParent, path: path) }
-                throw TrashError(.system, path: path, underlying: error)
+                switch error.kind {
+                case .invalidPath: throw TrashError(.invalidPath, path: path)
+                case .mountPoint: throw TrashError(.otherFilesystem, path: path)
+                case .system:
+                    if error.errno == ELOOP || error.errno == ENOTDIR { throw TrashError(.blockedParent, path: path) }
+                    throw TrashError(.system, path: path, underlying: error.underlying)
+                }
             }
-            guard try next.status().device == device else { throw TrashError(.otherFilesystem, path: path) }
-            directory = next
         }
         return directory
+    }
+
+    private func openOrCreate(_ component: [UInt8], in directory: FileDescriptor, path: [UInt8])
+        throws(DirectoryChainError) -> FileDescriptor
+    {
+        do {
+            return try chain.openChild(component, in: directory, path: path)
+        } catch where error.kind == .system && error.errno == ENOENT {
+            do {
+                _ = try retryingEINTR("mkdirat", path: path) {
+                    PathBytes.withCString(component) { mkdirat(directory.rawValue, $0, 0o755) }
+                }
+            } catch where error.errno == EEXIST {
+                // Created meanwhile by someone else: use theirs.
+            } catch {
+                throw DirectoryChainError(.system, path: path, underlying: error)
+            }
+            let created = try chain.openChild(component, in: directory, path: path)
+            // The umask may have narrowed it; the layout promises 0755 folders.
+            do {
+                _ = try retryingEINTR("fchmod", path: path) { fchmod(created.rawValue, 0o755) }
+            } catch {
+                throw DirectoryChainError(.system, path: path, underlying: error)
+            }
+            return created
+        }
     }
 
     // MARK: Empty
@@ -342,7 +363,7 @@ public final class Trash {
         for item in try list() where seconds.map({ now - item.deletedAt >= $0 }) ?? true {
             let freed: Int64
             do {
-                freed = try files.removeTree(item.trashName, device: device)
+                freed = try files.removeTree(item.trashName, within: chain)
                 try unlinkInfo(item.trashName)
             } catch {
                 purge.failures.append("\(PathBytes.display(item.trashName)): \(error)")

@@ -93,8 +93,9 @@ public final class Indexer {
         self.now = now
         base = try FileDescriptor.open(PathBytes.bytes(basePath), flags: O_RDONLY | O_DIRECTORY)
         baseDevice = try base.status().device
-        parents = ParentDirectories(base: base)
-        scanner = Scanner(store: store, categorizer: categorizer, basePath: basePath, cause: "reconcile", now: now)
+        parents = try ParentDirectories(base: base)
+        scanner = Scanner(
+            store: store, categorizer: categorizer, basePath: basePath, cause: "reconcile", now: now, logger: logger)
     }
 
     // MARK: Reconcile

@@ -1,20 +1,21 @@
 import Glibc
 
-/// Opens directories under the base by an `openat` chain that never follows a
-/// symlink, caching each one for the length of a batch: a burst of events in
-/// one folder costs one chain, not one per file.
+/// Opens directories under the base through a `DirectoryChain` (never a
+/// symlink, never into another mount), caching each one for the length of a
+/// batch: a burst of events in one folder costs one chain, not one per file.
 final class ParentDirectories {
-    private let base: FileDescriptor
+    private let chain: DirectoryChain
     private var open: [[UInt8]: FileDescriptor] = [:]
 
-    init(base: FileDescriptor) {
-        self.base = base
+    init(base: FileDescriptor) throws(SystemCallError) {
+        chain = try DirectoryChain(base: base)
     }
 
     /// The directory at `path` (relative; empty for the base), or nil when some
-    /// component is gone, not a directory, or a symlink.
+    /// component is gone, not a directory, a symlink, or a mount point: below
+    /// a mount nothing is ours, so nothing there is indexed or removed.
     func directory(_ path: [UInt8]) throws(SystemCallError) -> FileDescriptor? {
-        if path.isEmpty { return base }
+        if path.isEmpty { return chain.base }
         if let cached = open[path] { return cached }
         let parentPath: [UInt8]
         let name: [UInt8]
@@ -27,12 +28,16 @@ final class ParentDirectories {
         }
         guard let parent = try directory(parentPath) else { return nil }
         do {
-            let opened = try FileDescriptor.openDirectory(name, relativeTo: parent)
+            let opened = try chain.openChild(name, in: parent, path: path)
             open[path] = opened
             return opened
         } catch {
-            if TreeWalker.isGone(error) { return nil }
-            throw error
+            switch error.kind {
+            case .invalidPath, .mountPoint: return nil
+            case .system:
+                guard let underlying = error.underlying, !TreeWalker.isGone(underlying) else { return nil }
+                throw underlying
+            }
         }
     }
 
