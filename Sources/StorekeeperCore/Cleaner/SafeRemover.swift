@@ -28,7 +28,7 @@ final class SafeRemover {
     /// Categories some policy may delete from: not `outputs`, and not one kept
     /// forever that is also never evicted.
     private let deletable: Set<String>
-    private let excludes: [String]
+    private let excludes: [ExcludePattern]
 
     init(basePath: String, trash: Trash?, dryRun: Bool, excludes: [String], policies: [CategoryPolicy]) throws {
         chain = try DirectoryChain(basePath: basePath)
@@ -38,7 +38,9 @@ final class SafeRemover {
                 .map(\.key))
         self.trash = trash
         self.dryRun = dryRun
-        self.excludes = excludes
+        // Validated with the configuration; one refused here is still refused,
+        // never dropped: a pattern that protects nothing must not pass silently.
+        self.excludes = try excludes.map { try ExcludePattern($0) }
     }
 
     /// `stillWanted` re-checks the policy against what is on disk now (still
@@ -125,11 +127,8 @@ final class SafeRemover {
         return nil
     }
 
-    /// `cleanup.exclude` globs, matched against the path relative to the base.
+    /// `cleanup.exclude`, matched like `.gitignore` lines (`ExcludePattern`).
     private func isExcluded(_ path: [UInt8]) -> Bool {
-        guard !excludes.isEmpty else { return false }
-        return PathBytes.withCString(path) { cPath in
-            excludes.contains { fnmatch($0, cPath, 0) == 0 }
-        }
+        excludes.contains { $0.matches(path) }
     }
 }

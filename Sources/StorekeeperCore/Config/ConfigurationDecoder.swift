@@ -133,9 +133,9 @@ struct ConfigurationDecoder {
                 }
                 cleanup.trashRetentionSeconds = seconds
             case "exclude":
-                cleanup.exclude = try stringList(value, fieldPath) { pattern in
-                    pattern.isEmpty || pattern.hasPrefix("/") ? "'\(pattern)' is not a glob pattern relative to base_path" : nil
-                }
+                // Matched like .gitignore lines (ExcludePattern): a leading '/'
+                // anchors at base_path, so an absolute path cannot be written here.
+                cleanup.exclude = try stringList(value, fieldPath, check: ExcludePattern.problem)
             case "max_files_per_run":
                 cleanup.maxFilesPerRun = isNull(value) ? nil : try positiveInteger(value, fieldPath)
             default:
