@@ -3,10 +3,14 @@
 public struct StorageLayout: Sendable {
     public let basePath: String
     public let indexPath: String
+    /// The configured categories' top-level folders: the only places the
+    /// trash restores into.
+    public let categoryDirectories: Set<[UInt8]>
 
     public init(_ configuration: Configuration) {
         basePath = configuration.basePath
         indexPath = configuration.indexPath
+        categoryDirectories = Set(configuration.categories.flatMap(\.directories).map { Array($0.utf8) })
     }
 
     public var stateDirectory: String { basePath + "/.storekeeper" }

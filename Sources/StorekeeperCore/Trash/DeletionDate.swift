@@ -44,6 +44,25 @@ struct DeletionDate: Equatable, Sendable, CustomStringConvertible {
         return Int64(mktime(&parts))
     }
 
+    /// Whether some zone's local time of the instant `seconds` reads as this
+    /// date: the offset between the two lies within the zones in use, UTC-12
+    /// to UTC+14, DST included.
+    func isLocalTime(ofSomeZoneFor seconds: Int64) -> Bool {
+        (-12 * 3600...14 * 3600).contains(secondsAsUTC - seconds)
+    }
+
+    /// Unix seconds of this date read as UTC (days from the civil date,
+    /// Howard Hinnant's algorithm), independent of `TZ`.
+    var secondsAsUTC: Int64 {
+        let shiftedYear = Int64(month <= 2 ? year - 1 : year)
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * Int64(month > 2 ? month - 3 : month + 9) + 2) / 5 + Int64(day) - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return days * 86_400 + Int64(hour) * 3600 + Int64(minute) * 60 + Int64(second)
+    }
+
     var description: String {
         "\(Self.digits(year, 4))-\(Self.digits(month, 2))-\(Self.digits(day, 2))T"
             + "\(Self.digits(hour, 2)):\(Self.digits(minute, 2)):\(Self.digits(second, 2))"

@@ -28,6 +28,7 @@ public final class Trash {
     /// The base as configured and as `realpath` sees it: absolute `Path=`
     /// values under either are ours (trash-cli writes the real path).
     private let basePrefixes: [[[UInt8]]]
+    private let categoryDirectories: Set<[UInt8]>
     /// The next collision attempt per name, so a run trashing thousands of
     /// `frame_0001.jpg` does not probe every taken suffix again for each.
     private var nextAttempt: [[UInt8]: Int] = [:]
@@ -56,6 +57,7 @@ public final class Trash {
             if resolved != prefixes[0] { prefixes.append(resolved) }
         }
         basePrefixes = prefixes
+        categoryDirectories = layout.categoryDirectories
     }
 
     // MARK: Put
@@ -202,10 +204,14 @@ public final class Trash {
                 problem: .invalidInfo("\(error)"))
         }
         let (originalPath, insideBase) = resolve(parsed.path)
-        // The row keeps the exact time and the size measured when trashed, as
-        // long as it still describes this info file.
+        // Our row (same name, same path) keeps the instant, size and category
+        // it was trashed with. The file's DeletionDate is local time in a zone
+        // it does not name, so it is never turned back into an instant for an
+        // item we have a row for: read under another TZ it would move the
+        // deletion by hours. Only a date no zone could give for the row's
+        // instant says another tool reused the name.
         let matching = row.flatMap { row in
-            row.originalPath == originalPath && DeletionDate(localTimeOf: row.deletedAt) == parsed.deletionDate ? row : nil
+            row.originalPath == originalPath && parsed.deletionDate.isLocalTime(ofSomeZoneFor: row.deletedAt) ? row : nil
         }
         let problem: TrashedItem.Problem? = !insideBase ? .outsideBase : (hasFile ? nil : .missingFile)
         return TrashedItem(
@@ -281,6 +287,11 @@ public final class Trash {
             throw TrashError(.notInTrash, path: path)
         }
         let parent = try openParent(components.dropLast(), of: path)
+        // Anywhere else, a crafted .trashinfo would plant files in the index's
+        // folder or the trash's own, which the next reconcile would index.
+        guard components.count >= 2, categoryDirectories.contains(components[0]) else {
+            throw TrashError(.outsideCategories, path: path)
+        }
         do {
             try files.renameWithoutReplacing(item.trashName, to: parent, as: name)
         } catch {

@@ -17,6 +17,9 @@ public struct TrashError: Error, Equatable, CustomStringConvertible {
         case blockedParent
         /// Restore: not a path inside the base (empty, `..`).
         case invalidPath
+        /// Restore: not below a configured category folder (`.storekeeper/`,
+        /// `.trash/`, the base's top level, an unmanaged folder).
+        case outsideCategories
         /// A system call failed; `underlying` says which.
         case system
     }
@@ -48,6 +51,9 @@ public struct TrashError: Error, Equatable, CustomStringConvertible {
             text = "a folder on the way to \(shown) is a symlink or not a folder; nothing was restored"
         case .invalidPath:
             text = "'\(shown)' is not a path inside the base"
+        case .outsideCategories:
+            text = "\(shown) is not inside a category folder; the trash restores only below the configured "
+                + "categories' folders, never into .storekeeper/, .trash/ or the base's top level: nothing was restored"
         case .system:
             text = shown
         }

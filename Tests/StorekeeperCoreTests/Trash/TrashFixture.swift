@@ -19,7 +19,8 @@ final class TrashFixture {
         base = directory.path("storage")
         try FileSystemPaths.makeDirectories(base + "/.storekeeper")
         let configuration = Configuration(
-            sourceFile: "test.yaml", basePath: base, indexPath: base + "/.storekeeper/index.db", categories: [],
+            sourceFile: "test.yaml", basePath: base, indexPath: base + "/.storekeeper/index.db",
+            categories: CategoryPolicy.builtIns,
             cleanup: CleanupSettings(), monitoring: MonitoringSettings())
         layout = StorageLayout(configuration)
         store = try IndexStore.create(path: layout.indexPath)
