@@ -255,20 +255,20 @@ import Testing
 
     /// DeletionDate is local time without a zone: read in the zone it was
     /// written in, it is the moment of deletion; read in another, it is off.
+    /// It is read once, when the item gets its row: a later listing in
+    /// another zone keeps the row's instant.
     @Test func deletionDatesAreReadAsLocalTime() throws {
         tree.writeFile("temp/a.tmp")
         let zone = ["TZ": "XST-5:30"]
-    /// It is read once, when the item gets its row: a later listing in
-    /// another zone keeps the row's instant.
         let before = Int64(time(nil))
         #expect(try runTrashCLI("trash-put", ["--trash-dir", trashDirectory, tree.base + "/temp/a.tmp"], environment: zone).status == 0)
         let after = Int64(time(nil))
 
-        let local = try #require(Self.epoch(try listJSON(environment: zone).first?["deleted_at"]))
-        #expect(local >= before && local <= after)
         let utc = try #require(Self.epoch(try listJSON(environment: ["TZ": "UTC"]).first?["deleted_at"]))
         _ = try tree.sqlite("DELETE FROM trash")
+        let local = try #require(Self.epoch(try listJSON(environment: zone).first?["deleted_at"]))
+        #expect(local >= before && local <= after)
         #expect(utc - local == 19_800)
+        #expect(Self.epoch(try listJSON(environment: ["TZ": "UTC"]).first?["deleted_at"]) == local)
     }
 }
-        #expect(Self.epoch(try listJSON(environment: ["TZ": "UTC"]).first?["deleted_at"]) == local)

@@ -283,15 +283,15 @@ public final class Trash {
             throw TrashError(.invalidPath, path: originalPath)
         }
         let path = Array(components.joined(separator: [PathBytes.separator]))
-        guard let item = try list().last(where: { $0.problem == nil && $0.originalPath == path }) else {
-            throw TrashError(.notInTrash, path: path)
-        }
-        let parent = try openParent(components.dropLast(), of: path)
         // Anywhere else, a crafted .trashinfo would plant files in the index's
         // folder or the trash's own, which the next reconcile would index.
         guard components.count >= 2, categoryDirectories.contains(components[0]) else {
             throw TrashError(.outsideCategories, path: path)
         }
+        guard let item = try list().last(where: { $0.problem == nil && $0.originalPath == path }) else {
+            throw TrashError(.notInTrash, path: path)
+        }
+        let parent = try openParent(components.dropLast(), of: path)
         do {
             try files.renameWithoutReplacing(item.trashName, to: parent, as: name)
         } catch {
