@@ -103,11 +103,13 @@ public final class IndexStore {
         ).execute(Self.values(of: file) + [.integer(now)])
     }
 
+    /// `entered_at` moves forward to now: the cleaner compares a file's ctime
+    /// with the last time the index wrote what it saw of it.
     public func update(_ file: IndexedFile) throws {
         try database.statement(
             """
             UPDATE files SET category = ?2, kind = ?3, size = ?4, mtime = ?5, mtime_ns = ?6, inode = ?7,
-                path_date = ?8
+                path_date = ?8, entered_at = max(entered_at, CAST(strftime('%s', 'now') AS INTEGER))
             WHERE path = ?1
             """
         ).execute(Self.values(of: file))

@@ -7,7 +7,14 @@ extension Trash {
     func put(path: [UInt8], category: String, deletedAt: Int64) throws -> TrashedItem {
         let components = PathBytes.components(path)
         guard let name = components.last else { throw TrashError(.invalidPath, path: path) }
-        let directory = try chain.open(components.dropLast(), path: path)
+        let directory: FileDescriptor
+        do {
+            directory = try chain.open(components.dropLast(), path: path)
+        } catch where error.kind == .mountPoint {
+            // What `renameat2` would say at the end of the way: another mount.
+            throw TrashError(
+                .otherFilesystem, path: path, underlying: SystemCallError(call: "openat", path: error.path, errno: EXDEV))
+        }
         return try put(
             from: directory, name: name, originalPath: Array(components.joined(separator: [PathBytes.separator])),
             category: category, size: try directory.treeSize(of: name, within: chain), deletedAt: deletedAt)
