@@ -23,6 +23,7 @@ enum StatsCommand {
 
         var totalFiles: Int64 { categories.saturatingSum(\.files) }
         var totalBytes: Int64 { categories.saturatingSum(\.bytes) }
+        var totalAllocated: Int64 { categories.saturatingSum(\.allocated) }
     }
 
     static func run(_ invocation: Invocation) throws -> ExitCode {
@@ -60,6 +61,7 @@ enum StatsCommand {
                 .object([
                     ("files", .int(usage.files)),
                     ("bytes", .int(usage.bytes)),
+                    ("allocated_bytes", .int(usage.allocated)),
                     ("quota_bytes", .int(usage.quotaBytes ?? -1)),
                     ("percent_used", usage.percentUsed.map(JSONValue.double) ?? .null),
                     ("retention_seconds", .int(usage.retentionSeconds ?? -1)),
@@ -75,6 +77,7 @@ enum StatsCommand {
             ("categories", .object(categories)),
             ("total_files", .int(report.totalFiles)),
             ("total_bytes", .int(report.totalBytes)),
+            ("total_allocated_bytes", .int(report.totalAllocated)),
             ("trash", .object([("files", .int(report.trash.files)), ("bytes", .int(report.trash.bytes))])),
             ("free_bytes", .optional(report.space?.freeBytes)),
             ("filesystem_bytes", .optional(report.space?.totalBytes)),
@@ -120,11 +123,12 @@ enum StatsCommand {
     }
 
     static func table(_ report: Report) -> String {
-        let widths = [16, 10, 11, 10, 7, 10, 17]
-        let header = ["CATEGORY", "FILES", "SIZE", "QUOTA", "USED", "RETENTION", "OLDEST"]
+        // SIZE is apparent (ls -l), ON DISK allocated (du): quotas count the latter.
+        let widths = [16, 10, 11, 11, 10, 7, 10, 17]
+        let header = ["CATEGORY", "FILES", "SIZE", "ON DISK", "QUOTA", "USED", "RETENTION", "OLDEST"]
         func row(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
-                Formatting.pad(cell, widths[index], right: index > 0 && index < 5)
+                Formatting.pad(cell, widths[index], right: index > 0 && index < 6)
             }.joined(separator: " ").trimmingWhitespaceAtEnd()
         }
         var lines = [row(header)]
@@ -134,13 +138,18 @@ enum StatsCommand {
                     usage.managed ? usage.category : usage.category + " *",
                     String(usage.files),
                     Formatting.bytes(usage.bytes),
+                    Formatting.bytes(usage.allocated),
                     usage.quotaBytes.map(Formatting.bytes) ?? "-",
                     usage.percentUsed.map { Formatting.fixed($0, digits: 1) + "%" } ?? "-",
                     usage.managed ? (usage.retentionSeconds.map(Formatting.duration) ?? "keep") : "-",
                     usage.oldestMtime.map(Formatting.shortTimestamp) ?? "-",
                 ]))
         }
-        lines.append(row(["total", String(report.totalFiles), Formatting.bytes(report.totalBytes)]))
+        lines.append(
+            row([
+                "total", String(report.totalFiles), Formatting.bytes(report.totalBytes),
+                Formatting.bytes(report.totalAllocated),
+            ]))
         lines.append(row(["trash", String(report.trash.files), Formatting.bytes(report.trash.bytes)]))
         if report.categories.contains(where: { !$0.managed }) {
             lines.append("* not a configured category: indexed, never cleaned")

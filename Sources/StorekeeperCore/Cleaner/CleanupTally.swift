@@ -7,11 +7,11 @@ struct CleanupTally {
     var skipped: [SkipReason: Int64] = [:]
 
     init(_ outcomes: [(IndexedFile, SafeRemover.Outcome)]) {
-        for (row, outcome) in outcomes {
+        for (_, outcome) in outcomes {
             switch outcome {
-            case .removed:
+            case .removed(_, let freed):
                 filesRemoved += 1
-                bytesFreed = bytesFreed.addingSaturating(row.size)
+                bytesFreed = bytesFreed.addingSaturating(freed)
             case .skipped(let reason, _):
                 skipped[reason, default: 0] += 1
             case .failed:

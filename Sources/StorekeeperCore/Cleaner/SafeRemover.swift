@@ -11,8 +11,9 @@ import Glibc
 /// is removed as a link, never followed.
 final class SafeRemover {
     enum Outcome {
-        /// Removed (or would be, in a dry run); the trash name when trashed.
-        case removed(trashName: [UInt8]?)
+        /// Removed (or would be, in a dry run); the trash name when trashed;
+        /// the allocated bytes the disk got back (0 while other names remain).
+        case removed(trashName: [UInt8]?, freed: Int64)
         case skipped(SkipReason, onDisk: FileStatus?)
         /// The world said no (permissions, an immutable file, busy): the run goes on.
         case failed(String)
@@ -90,19 +91,20 @@ final class SafeRemover {
         let status = entry.status
         if let reason = mismatch(row, entry, enteredAt: enteredAt) { return .skipped(reason, onDisk: status) }
         if !stillWanted(status) { return .skipped(.notExpired, onDisk: status) }
-        if dryRun { return .removed(trashName: nil) }
+        let freed = status.nlink > 1 ? 0 : status.allocatedBytes
+        if dryRun { return .removed(trashName: nil, freed: freed) }
 
         do {
             if toTrash, let trash {
                 let item = try trash.put(
                     from: directory, name: name, originalPath: row.path, category: row.category, size: row.size,
                     deletedAt: deletedAt)
-                return .removed(trashName: item.trashName)
+                return .removed(trashName: item.trashName, freed: freed)
             }
             _ = try retryingEINTR("unlinkat", path: row.path) {
                 PathBytes.withCString(name) { unlinkat(directory.rawValue, $0, 0) }
             }
-            return .removed(trashName: nil)
+            return .removed(trashName: nil, freed: freed)
         } catch {
             return .failed("\(error)")
         }

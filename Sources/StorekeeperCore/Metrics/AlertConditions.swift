@@ -26,10 +26,10 @@ public struct AlertConditions: Equatable, Sendable {
         let free = snapshot.space?.freePercent
         thresholdPercent = threshold
         freePercent = free
-        lowDisk = free.map { $0 < threshold } ?? false
+        lowDisk = snapshot.space.map(snapshot.configuration.monitoring.isLow) ?? false
         overQuota = snapshot.categories.compactMap { usage in
-            guard let quota = usage.quotaBytes, usage.bytes > quota else { return nil }
-            return OverQuota(category: usage.category, bytes: usage.bytes, quotaBytes: quota, onQuota: usage.onQuota ?? "alert")
+            guard let quota = usage.quotaBytes, usage.allocated > quota else { return nil }
+            return OverQuota(category: usage.category, bytes: usage.allocated, quotaBytes: quota, onQuota: usage.onQuota ?? "alert")
         }
         failedRun = snapshot.lastRun.flatMap { $0.failed ? $0 : nil }
         watcherDegraded = snapshot.daemon?.watcher.degraded ?? false

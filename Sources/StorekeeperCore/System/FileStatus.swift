@@ -14,14 +14,23 @@ public struct FileStatus: Equatable, Sendable {
     public let mtimeNanoseconds: Int64
     public let inode: UInt64
     public let device: UInt64
+    /// Names of the inode: above 1, removing this name frees nothing.
+    public let nlink: UInt64
+    /// 512-byte blocks the disk allocates (`st_blocks`), whatever the size says.
+    public let blocks: Int64
 
-    public init(kind: Kind, size: Int64, mtime: Int64, mtimeNanoseconds: Int64, inode: UInt64, device: UInt64) {
+    public init(
+        kind: Kind, size: Int64, mtime: Int64, mtimeNanoseconds: Int64, inode: UInt64, device: UInt64,
+        nlink: UInt64 = 1, blocks: Int64 = 0
+    ) {
         self.kind = kind
         self.size = size
         self.mtime = mtime
         self.mtimeNanoseconds = mtimeNanoseconds
         self.inode = inode
         self.device = device
+        self.nlink = nlink
+        self.blocks = blocks
     }
 
     init(_ st: stat) {
@@ -36,7 +45,13 @@ public struct FileStatus: Equatable, Sendable {
         mtimeNanoseconds = Int64(st.st_mtim.tv_nsec)
         inode = UInt64(st.st_ino)
         device = UInt64(st.st_dev)
+        nlink = UInt64(st.st_nlink)
+        blocks = Int64(st.st_blocks)
     }
+
+    /// What the disk gives back when the inode goes: a sparse file's size is
+    /// not its space, and a small file takes a whole block.
+    public var allocatedBytes: Int64 { blocks.multipliedSaturating(by: 512) }
 
     /// Regular files and symlinks are indexed; directories are walked; sockets,
     /// fifos and devices are neither.

@@ -38,7 +38,7 @@ import Testing
             try Self.names("table", in: database)
                 == [
                     "files", "usage", "usage_replaced", "categories", "events", "cleanup_runs", "jobs", "meta", "trash",
-                    "trash_usage", "trash_usage_replaced", "cleanup_totals", "cleanup_skips",
+                    "trash_usage", "trash_usage_replaced", "cleanup_totals", "cleanup_skips", "restores",
                 ])
         #expect(
             try Self.names("view", in: database)
@@ -47,7 +47,7 @@ import Testing
             try Self.names("trigger", in: database)
                 == [
                     "files_note_replaced_on_insert", "files_note_replaced_on_rename", "files_usage_after_insert",
-                    "files_usage_after_delete", "files_usage_after_update", "files_usage_after_rename",
+                    "files_usage_after_delete", "files_usage_after_update",
                     "trash_note_replaced_on_insert", "trash_note_replaced_on_rename", "trash_usage_after_insert",
                     "trash_usage_after_delete", "trash_usage_after_update", "trash_usage_after_rename",
                 ])

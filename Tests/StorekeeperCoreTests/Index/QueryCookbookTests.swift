@@ -145,7 +145,7 @@ import Testing
 
     @Test func usageAndQuotaShowTheCounts() throws {
         #expect(try output(of: "Usage per category").contains { $0.hasPrefix("temp|5|1162|") })
-        #expect(try output(of: "Quota status").contains("temp|5|1162|1000|116.2|over"))
+        #expect(try output(of: "Quota status").contains("temp|5|1162|1000|116.2|over|1162"))
         #expect(try output(of: "Policy in force").first == "temp|temp|1.0|1000|evict|mtime|0")
         #expect(try output(of: "Check usage against a recount") == [])
     }

@@ -59,11 +59,11 @@ import Testing
     /// The usage triggers add with SQLite's `+`, which turns an overflowing
     /// sum into a REAL: reading it back must give Int64.max, never trap.
     @Test func usageThatOverflowedIntoARealReadsAsTheLargestInteger() throws {
-        for name in ["frames/a", "frames/b"] {
+        for (inode, name) in ["frames/a", "frames/b"].enumerated() {
             try store.insert(
                 IndexedFile(
                     path: Array(name.utf8), category: "frames", kind: .file, size: Self.huge, mtime: 1, mtimeNanoseconds: 0,
-                    inode: 1, pathDate: nil),
+                    inode: UInt64(inode + 1), pathDate: nil),
                 now: 1)
         }
         let type = try store.database.statement("SELECT typeof(bytes) FROM usage WHERE category = 'frames'")
