@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The cron fallback for Storekeeper's cleanup (SPEC §7). Does nothing while
+# The cron fallback for Storekeeper's cleanup. Does nothing while
 # the daemon is healthy — it runs its own scheduled cleanups — and otherwise
 # runs `storekeeper clean` once. Safe to run at any time: every cleanup takes
 # .storekeeper/cleanup.lock, so it never overlaps the daemon or another run.

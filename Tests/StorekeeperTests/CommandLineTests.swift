@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// The CLI contract (SPEC §3): help, usage errors (64), results on stdout and
+/// The CLI contract: help, usage errors (64), results on stdout and
 /// `Error: …` on stderr.
 @Suite struct CommandLineTests {
     @Test func helpListsTheSubcommands() throws {

@@ -1,13 +1,13 @@
 /*
  * gentree: a fast, deterministic media-tree generator for scripts/bench.
  *
- *   gentree [--expired E] BASE N     create N files under BASE (the baselines' layout)
+ *   gentree [--expired E] BASE N     create N files under BASE (a media tree's layout, below)
  *   gentree --restore BASE N [E]     make a tree made by `gentree [--expired E] BASE N` whole again:
  *                                    recreate its missing files (same name, size, data; expired or
  *                                    not as in that tree) and re-date present ones whose expiry is wrong
  *   gentree --mutate BASE N          apply a deterministic mutation set to a tree made by gentree
  *
- * Layout (docs: /work/shared/reference/baselines-measured.md §1), i = global file index 0..N-1:
+ * Layout (the shares of a media-analysis tree), i = global file index 0..N-1:
  *   frames          60 %  frames/video_NNNNNN/frame_NNNNNN.jpg          100 per dir
  *   uploads         15 %  uploads/YYYY-MM-DD/upload_NNNNNNNN.mp4        100 per day-dir
  *   contact-sheets   5 %  contact-sheets/video_NNNNNN/sheet_NNNNNN.jpg  round-robin over videos
@@ -19,7 +19,7 @@
  *   --expired E   exactly E files, evenly spread over frames, uploads, contact-sheets and temp taken
  *                 as one sequence of M files in that order (file g is expired iff
  *                 floor((g+1)E/M) > floor(gE/M)); outputs never (it is kept forever)
- * For N = 100000 this gives 100,000 files, 2,056 dirs and 205,506,760 bytes, as in the baselines.
+ * For N = 100000 this gives 100,000 files, 2,056 dirs and 205,506,760 bytes.
  *
  * --restore prints "restore: created C files (B bytes), re-dated R, present P"; C is what a
  * cleaner removed since, R what someone re-dated.

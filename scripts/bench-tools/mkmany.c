@@ -1,6 +1,6 @@
 /*
- * mkmany: one writer creating a burst of small files, for scripts/bench's daemon section
- * (the creator of /work/shared/reference/baselines-measured.md §5).
+ * mkmany: one writer creating a burst of small files, for scripts/bench's ingest and rss
+ * sections: the writer whose rate is measured with and without the daemon watching.
  *
  *   mkmany DIR N          create N files DIR/f_NNNNNNNN.dat
  *   mkmany DIR N K        spread them over K existing subdirectories DIR/d_NNNNNN (0..K-1), in

@@ -1,6 +1,6 @@
 /*
  * unlinklist: unlink(2) every path listed in a file, one per line: the physical floor for the
- * cleaner (the `unlinklist.c` of /work/shared/reference/baselines-measured.md §6).
+ * cleaner (no selection, no checks, no index; docs/performance.md compares the cleaner with it).
  *
  *   unlinklist LIST
  *

@@ -1,4 +1,4 @@
-/// The exit codes of every command (SPEC §3), after sysexits(3) where one fits.
+/// The exit codes of every command, after sysexits(3) where one fits.
 public enum ExitCode: Int32, Sendable {
     case success = 0
     case failure = 1

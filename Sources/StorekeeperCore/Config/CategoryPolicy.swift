@@ -43,7 +43,7 @@ public struct CategoryPolicy: Sendable, Equatable {
         self.ageBy = ageBy
     }
 
-    /// The PRD's retention table, in eviction priority order: under disk
+    /// The default retention table, in eviction priority order: under disk
     /// pressure scratch space goes first and deliverables never.
     public static let builtIns: [CategoryPolicy] = [
         CategoryPolicy(key: "temp", directories: ["temp"], retentionSeconds: 86_400, quotaBytes: 5 << 30, onQuota: .evict),

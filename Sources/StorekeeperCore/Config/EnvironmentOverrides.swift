@@ -1,6 +1,6 @@
-/// The PRD §3.3 environment variables, which win over the file.
+/// The `STORAGE_*` environment variables, which win over the file.
 ///
-/// Empty values are ignored, as in the seed, so `STORAGE_QUOTA_TEMP=` in a
+/// Empty values are ignored, as in the earlier design, so `STORAGE_QUOTA_TEMP=` in a
 /// unit file does not silently mean something.
 enum EnvironmentOverrides {
     static let basePath = "STORAGE_BASE_PATH"

@@ -1,4 +1,4 @@
-/// The seed's alerts as log lines: one when a condition starts, one when it
+/// The alerts as log lines: one when a condition starts, one when it
 /// ends, never one every check. The watch limit (degraded watcher) is
 /// logged by the indexer itself when it is hit and when it clears.
 struct AlertLog {

@@ -1,4 +1,5 @@
-/// The seed's alerts, decided from one metrics snapshot: the daemon logs a
+/// The alerts (low disk, over quota, failed cleanup, degraded watcher),
+/// decided from one metrics snapshot: the daemon logs a
 /// line when one starts or ends (`AlertLog`), and the metrics export each as
 /// a gauge that `config/prometheus/storekeeper-rules.yml` fires on.
 public struct AlertConditions: Equatable, Sendable {

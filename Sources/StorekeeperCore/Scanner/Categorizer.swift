@@ -1,7 +1,7 @@
 /// Maps a path to its category: the configured key of its top-level folder
-/// (`contact-sheets/…` → `contact_sheets`, never the other way round: seed
-/// defect §9.2), the folder's own name for an unmanaged folder, or `/` for a
-/// file directly in the base.
+/// (`contact-sheets/…` → `contact_sheets`, never the other way round, which
+/// made the earlier design miss the folder), the folder's own name for an
+/// unmanaged folder, or `/` for a file directly in the base.
 public struct Categorizer: Sendable {
     public static let baseCategory = "/"
     private let keyByDirectory: [[UInt8]: String]

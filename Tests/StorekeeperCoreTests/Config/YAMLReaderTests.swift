@@ -156,7 +156,7 @@ import Testing
 
     // MARK: - PyYAML cross-check
 
-    /// Every corpus file, every config shipped in `config/`, and the seed's
+    /// Every corpus file, every config shipped in `config/`, and the Python design's
     /// config: we must either produce exactly PyYAML's `safe_load` value or
     /// refuse the document. Files named `accept-*` (and the configs) must be
     /// accepted, `reject-*` refused.

@@ -1,24 +1,24 @@
 #!/usr/bin/env python3
-"""The seed's storage statistics, for scripts/bench's stats section.
+"""The original Python design's storage statistics, for scripts/bench's stats section.
 
-PRD (/work/shared/seeds/prd-file-storage-organization.md) §2.1, StorageManager.get_storage_stats:
+That design's StorageManager.get_storage_stats walked the tree on every call:
 per category `Path(base, category).rglob("*")`, `is_file()`, `stat().st_size`, summed; quotas
 checked; disk usage last. Replicated here without its package (psutil.disk_usage ->
 shutil.disk_usage, which is the same statvfs call).
 
-One deliberate difference: the seed joins the retention *key* to the base path, so
+One deliberate difference: that design joined the retention *key* to the base path, so
 `contact_sheets` looks for a folder that does not exist (the folder is `contact-sheets`) and
 that category is silently skipped. Here each key maps to its real folder, so the walk covers
-the same files `storekeeper stats` and `du` count; otherwise the seed would look ~5 % faster
+the same files `storekeeper stats` and `du` count; otherwise it would look ~5 % faster
 for a wrong answer.
 
-    seed_stats.py BASE      prints "files bytes" over all categories, then one line per category
+    python_design_stats.py BASE   prints "files bytes" over all categories, then one line per category
 """
 import shutil
 import sys
 from pathlib import Path
 
-RETENTION = {  # the seed's StorageConfig defaults
+RETENTION = {  # that design's StorageConfig defaults
     "temp": 86400,
     "uploads": 604800,
     "contact_sheets": 2592000,
