@@ -96,7 +96,7 @@ import Testing
             "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn",
         ]
         let log = tree.root + "/prometheus.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         prometheus.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         prometheus.standardOutput = FileHandle.nullDevice
         try prometheus.run()

@@ -70,7 +70,7 @@ import Testing
         let tree = try TemporaryTree()
         let outside = tree.root + "/outside"
         mkdir(outside, 0o755)
-        FileManager.default.createFile(atPath: outside + "/secret", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: outside + "/secret", contents: Data("x".utf8))
 
         let newline = "temp/job 1/line\nbreak".bytes
         let invalid: [UInt8] = "uploads/2026-11-01/bad-".bytes + [0xFF, 0xFE] + ".mp4".bytes

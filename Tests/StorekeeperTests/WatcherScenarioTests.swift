@@ -31,7 +31,7 @@ import Testing
     // 2
     @Test func aLongLivedWriterIsFollowedWithoutClose() throws {
         let (tree, daemon) = try Self.watched()
-        let handle = try #require(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: tree.base + "/uploads/live", contents: nil); return tree.base + "/uploads/live" }()))
+        let handle = try #require(FileHandle(forWritingAtPath: { _ = FileManager.default.createFile(atPath: tree.base + "/uploads/live", contents: nil); return tree.base + "/uploads/live" }()))
         for round in 1...5 {
             handle.write(Data(repeating: 0x41, count: 1000))
             try waitFor("size \(round * 1000) while the writer keeps the file open") {

@@ -11,16 +11,22 @@ enum CleanCommand {
             down to 90 % of the quota, and from temp, frames, contact_sheets when free disk is below \
             alert_threshold_percent. outputs/ is never touched. When no daemon keeps the index, the index \
             is reconciled first. A run in progress elsewhere is waited for (up to --wait seconds). \
-            Exit 1 when any file could not be removed.
+            Exit 1 when any file could not be removed. --list names each file removed (or, dry, that \
+            would be) and why: expired, quota, low disk; --json always carries the first --limit of them \
+            in `files`. On a terminal a progress line on stderr counts the files as they go.
             """,
         options: [
             .init(name: "--dry-run", valueName: nil, help: "Report what would be removed; change nothing."),
             .init(name: "--category", valueName: "key", help: "Only this category (its config key, e.g. contact_sheets)."),
             .init(name: "--no-scan", valueName: nil, help: "Do not reconcile the index first, even without a daemon."),
             .init(name: "--wait", valueName: "seconds", help: "How long to wait for another cleanup run (default 600)."),
+            .init(name: "--list", valueName: nil, help: "Print each file removed (or that would be) and why."),
+            .init(name: "--limit", valueName: "N", help: "List at most N files (default \(defaultListLimit))."),
             CommandSpec.jsonOption,
         ],
         run: run)
+
+    static let defaultListLimit = 1000
 
     static func run(_ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
@@ -41,6 +47,13 @@ enum CleanCommand {
             }
             wait = seconds
         }
+        var listLimit = defaultListLimit
+        if let text = invocation.values["--limit"] {
+            guard let limit = Int(text), limit >= 0 else {
+                throw UsageError(message: "'--limit' takes a number of files, got '\(text)'", command: "clean")
+            }
+            listLimit = limit
+        }
         let json = invocation.has("--json")
         let logger = try Logger.make(
             configuration: configuration, environment: invocation.environment, minimumLevel: json ? .warning : nil,
@@ -57,11 +70,18 @@ enum CleanCommand {
         var request = Cleaner.Request(
             trigger: "manual", dryRun: invocation.has("--dry-run") || configuration.cleanup.dryRun, categories: categories)
         request.purgeTrash = categories == nil
-        let report = try Cleaner(configuration: configuration, store: store, logger: logger).run(request)
+        // Drawn from inside the run, on this thread; the cleaner only asks for a Sendable callback.
+        nonisolated(unsafe) let progress = ProgressLine(label: "clean", enabled: !json && Console.stderrIsTerminal)
+        let listing = CleanupReport.Listing(limit: listLimit) { progress.update(files: $0) }
+        let report = try CleanupReport.Listing.$current.withValue(listing) {
+            defer { progress.finish() }
+            return try Cleaner(configuration: configuration, store: store, logger: logger).run(request)
+        }
 
         if json {
             Console.out(report.json.serialized())
         } else {
+            if invocation.has("--list") { Console.out(fileList(report)) }
             Console.out(summary(report))
         }
         return report.totalErrors == 0 ? .success : .failure
@@ -83,11 +103,44 @@ enum CleanCommand {
              "removed": String(summary.totals.removed)])
     }
 
+    /// One line per file, why first: `expired: photos/a.jpg (3 B)`.
+    static func fileList(_ report: CleanupReport) -> String {
+        var lines = report.files.map { file in
+            "\(reasonText(file.cause)): \(PathBytes.display(file.path)) (\(Formatting.bytes(file.bytes)))"
+        }
+        if report.filesTruncated {
+            let more = report.totalFilesRemoved - report.files.count
+            lines.append("... and \(Formatting.count(more, "more file")) (raise --limit to list them)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func reasonText(_ cause: String) -> String {
+        switch cause {
+        case "quota": "over quota"
+        case "low_disk": "low disk"
+        default: cause
+        }
+    }
+
+    /// `moved 1 file to the trash`, `removed 2 files`, or both; a dry run cannot
+    /// know which, since low disk decides at run time.
+    static func removalText(removed: Int, trashed: Int, dryRun: Bool) -> String {
+        if dryRun { return "would remove \(Formatting.count(removed, "file"))" }
+        let deleted = removed - trashed
+        switch (trashed, deleted) {
+        case (0, _): return "removed \(Formatting.count(deleted, "file"))"
+        case (_, 0): return "moved \(Formatting.count(trashed, "file")) to the trash"
+        default: return "moved \(Formatting.count(trashed, "file")) to the trash and removed \(deleted)"
+        }
+    }
+
     static func summary(_ report: CleanupReport) -> String {
-        let verb = report.dryRun ? "would remove" : "removed"
         var lines: [String] = []
         for (key, result) in report.categories {
-            var line = "\(Formatting.pad(key, 16)) \(verb) \(result.filesRemoved) files, \(Formatting.bytes(result.bytesFreed))"
+            let removal = removalText(
+                removed: result.filesRemoved, trashed: report.filesTrashed[key] ?? 0, dryRun: report.dryRun)
+            var line = "\(Formatting.pad(key, 16)) \(removal), \(Formatting.bytes(result.bytesFreed))"
             if result.filesEvicted > 0 { line += " (\(result.filesEvicted) evicted)" }
             let skipped = result.skipped.values.reduce(0, +)
             if skipped > 0 {
@@ -100,14 +153,20 @@ enum CleanCommand {
             for error in result.errors { lines.append("  error: \(error)") }
         }
         if report.trashFilesPurged > 0 {
-            lines.append("trash: purged \(report.trashFilesPurged) files, \(Formatting.bytes(report.trashBytesPurged))")
+            lines.append(
+                "trash: purged \(Formatting.count(report.trashFilesPurged, "file")), \(Formatting.bytes(report.trashBytesPurged))")
         }
-        if report.directoriesRemoved > 0 { lines.append("removed \(report.directoriesRemoved) empty folders") }
+        if report.directoriesRemoved > 0 {
+            lines.append("removed \(Formatting.count(report.directoriesRemoved, "empty folder"))")
+        }
         if report.lowDisk { lines.append("LOW DISK: free space was below the alert threshold") }
         for warning in report.warnings { lines.append("warning: \(warning)") }
+        let removal = removalText(
+            removed: report.totalFilesRemoved, trashed: report.filesTrashed.values.reduce(0, +), dryRun: report.dryRun)
         lines.append(
-            "\(report.dryRun ? "Dry run" : "Cleanup") \(report.runID): \(verb) \(report.totalFilesRemoved) files, "
-                + "\(Formatting.bytes(report.totalBytesFreed)); \(report.totalSkipped) skipped, \(report.totalErrors) errors.")
+            "\(report.dryRun ? "Dry run" : "Cleanup") \(report.runID): \(removal), "
+                + "\(Formatting.bytes(report.totalBytesFreed)); \(report.totalSkipped) skipped, "
+                + "\(Formatting.count(report.totalErrors, "error")).")
         return lines.joined(separator: "\n")
     }
 }

@@ -23,10 +23,15 @@ public enum Formatting {
         return "\(seconds)s"
     }
 
+    /// `1 file`, `2 files`, `0 files`: a count and its noun, plural unless one.
+    public static func count(_ value: Int, _ singular: String, plural: String? = nil) -> String {
+        "\(value) \(value == 1 ? singular : plural ?? singular + "s")"
+    }
+
     public static func fixed(_ value: Double, digits: Int) -> String {
         var buffer = [CChar](repeating: 0, count: 64)
         _ = withVaList([value]) { vsnprintf(&buffer, buffer.count, "%.\(digits)f", $0) }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// `2026-11-22T05:40:01Z`

@@ -45,7 +45,7 @@ enum InitCommand {
         for path in created { Console.out("created \(path)/") }
         if let readme { Console.out(readme) }
         Console.out(
-            "Initialized \(layout.basePath): \(configuration.categories.count) categories, index \(layout.indexPath) "
+            "Initialized \(layout.basePath): \(Formatting.count(configuration.categories.count, "category", plural: "categories")), index \(layout.indexPath) "
                 + "(schema \(Database.schemaVersion)).")
         return .success
     }

@@ -22,10 +22,16 @@ public final class ProgressLine {
         guard now - lastDrawn >= 0.2 else { return }
         lastDrawn = now
         let elapsed = now - started
-        let rate = elapsed > 0 ? Double(files) / elapsed : 0
-        Console.writeStandardError(
-            "\r\u{1B}[K\(label): \(files) files, \(Int(rate)) files/s, \(Formatting.fixed(elapsed, digits: 1)) s")
+        // The cursor goes back to the line's start, so a log line written
+        // meanwhile overwrites the progress instead of trailing after it.
+        Console.writeStandardError("\r\u{1B}[K" + Self.text(label: label, files: files, elapsed: elapsed) + "\r")
         drew = true
+    }
+
+    /// `clean: 1 file, 40 files/s, 0.2 s`
+    static func text(label: String, files: Int, elapsed: Double) -> String {
+        let rate = elapsed > 0 ? Double(files) / elapsed : 0
+        return "\(label): \(Formatting.count(files, "file")), \(Int(rate)) files/s, \(Formatting.fixed(elapsed, digits: 1)) s"
     }
 
     public func finish() {

@@ -54,7 +54,7 @@ enum ScanCommand {
                 Console.error("warning: a mount point inside the tree, not crossed: \(PathBytes.display(mountPoint))")
             }
             Console.out(
-                "Scanned \(layout.basePath): \(totals.filesOnDisk) files in \(totals.directories) folders in "
+                "Scanned \(layout.basePath): \(Formatting.count(totals.filesOnDisk, "file")) in \(Formatting.count(totals.directories, "folder")) in "
                     + "\(Formatting.fixed(seconds, digits: 2)) s; \(totals.added) added, \(totals.changed) changed, "
                     + "\(totals.removed) removed.")
         }

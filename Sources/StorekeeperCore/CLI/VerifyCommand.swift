@@ -61,7 +61,7 @@ enum VerifyCommand {
                 Console.out("\(item.kind): \(PathBytes.display(item.path)) (\(item.detail))")
             }
             if listed.isEmpty {
-                Console.out("verify: the index matches the disk (\(totals.filesOnDisk) files).")
+                Console.out("verify: the index matches the disk (\(Formatting.count(totals.filesOnDisk, "file"))).")
             } else {
                 Console.out(
                     "verify: \(listed.count) differences: \(totals.added) on disk only, \(totals.removed) index only, "

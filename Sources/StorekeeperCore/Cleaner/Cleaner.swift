@@ -262,6 +262,7 @@ public final class Cleaner {
                     $0.bytesFreed = $0.bytesFreed.addingSaturating(row.size)
                     if eviction { $0.filesEvicted += 1 }
                 }
+                run.report.noteRemoved(row.path, outcome, category: policy.key, cause: cause)
                 if dryRun {
                     run.simulatedFreed[policy.key] = (run.simulatedFreed[policy.key] ?? 0).addingSaturating(row.size)
                 }

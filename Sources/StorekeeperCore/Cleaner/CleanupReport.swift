@@ -20,10 +20,60 @@ public struct CleanupReport: Sendable {
     public var directoriesRemoved = 0
     public var lowDisk = false
     public var warnings: [String] = []
+    /// The first `listing.limit` files removed (or, dry, that would be), in
+    /// the order the run acted on them; the counts above cover every one.
+    public private(set) var files: [RemovedFile] = []
+    /// More files were removed than `files` holds.
+    public private(set) var filesTruncated = false
+    /// Nil unless the caller bound one: then `json` says nothing of files.
+    private let listing: Listing?
+    /// Per category, how many of `filesRemoved` went to the trash rather than away.
+    public private(set) var filesTrashed: [String: Int] = [:]
+    private var filesNoted = 0
 
     init(dryRun: Bool, trigger: String) {
         self.dryRun = dryRun
         self.trigger = trigger
+        listing = Listing.current
+    }
+
+    /// One file a run removed (or, dry, would remove), and why.
+    public struct RemovedFile: Sendable {
+        public var path: [UInt8]
+        public var bytes: Int64
+        /// `expired`, `quota` or `low_disk`.
+        public var cause: String
+    }
+
+    /// What a caller wants of a run beyond its counts, bound for the run with
+    /// `Listing.$current.withValue`: a task-local, so the daemon's runs (which
+    /// bind nothing) keep no file list and the cleaner needs no new parameter.
+    public struct Listing: Sendable {
+        /// How many removed files the report keeps; memory stays bounded
+        /// however many a run removes.
+        public var limit: Int
+        /// Called after each removal with the number removed so far.
+        public var progress: (@Sendable (Int) -> Void)?
+
+        public init(limit: Int, progress: (@Sendable (Int) -> Void)? = nil) {
+            self.limit = limit
+            self.progress = progress
+        }
+
+        @TaskLocal public static var current: Listing?
+    }
+
+    mutating func noteRemoved(_ path: [UInt8], _ outcome: SafeRemover.Outcome, category: String, cause: String) {
+        guard case .removed(let trashName, let bytes) = outcome else { return }
+        if trashName != nil { filesTrashed[category, default: 0] += 1 }
+        guard let listing else { return }
+        filesNoted += 1
+        if files.count < listing.limit {
+            files.append(RemovedFile(path: path, bytes: bytes, cause: cause))
+        } else {
+            filesTruncated = true
+        }
+        listing.progress?(filesNoted)
     }
 
     public var totalFilesRemoved: Int { categories.reduce(0) { $0 + $1.result.filesRemoved } }
@@ -72,6 +122,19 @@ public struct CleanupReport: Sendable {
             ("directories_removed", .int(directoriesRemoved)),
             ("low_disk", .bool(lowDisk)),
             ("warnings", .array(warnings.map(JSONValue.string))),
-        ])
+        ] + filesJSON)
+    }
+
+    private var filesJSON: [(String, JSONValue)] {
+        guard listing != nil else { return [] }
+        return [
+            ("files", .array(files.map { file in
+                .object([
+                    ("path", .string(PathBytes.display(file.path))), ("bytes", .int(file.bytes)),
+                    ("cause", .string(file.cause)),
+                ])
+            })),
+            ("files_truncated", .bool(filesTruncated)),
+        ]
     }
 }

@@ -29,7 +29,7 @@ import Testing
                 let path = relative.isEmpty ? name : relative + [0x2F] + name
                 let absolute = Array(root.utf8) + [0x2F] + path + [0]
                 let isDirectory = depth < 3 && next(2) == 0
-                absolute.withUnsafeBufferPointer { buffer in
+                _ = absolute.withUnsafeBufferPointer { buffer in
                     buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
                         if isDirectory {
                             mkdir(pointer, 0o755)

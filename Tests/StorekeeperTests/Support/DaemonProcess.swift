@@ -13,7 +13,7 @@ final class DaemonProcess {
     init(_ tree: TemporaryTree, prefix: [String] = [], environment: [String: String] = [:]) throws {
         self.tree = tree
         logPath = tree.root + "/daemon-\(UUID().uuidString.prefix(8)).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let command = prefix + [StorekeeperBinary.path, "run", "--config", tree.configPath]
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command

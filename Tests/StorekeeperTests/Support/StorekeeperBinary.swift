@@ -35,6 +35,7 @@ struct StorekeeperBinary {
 
 enum Shell {
     /// Runs a command to completion (no shell involved) and captures its output.
+    @discardableResult
     static func run(_ command: [String], in directory: String, environment: [String: String] = [:], input: String? = nil)
         throws -> StorekeeperBinary.Result
     {

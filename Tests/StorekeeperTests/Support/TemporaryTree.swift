@@ -12,7 +12,7 @@ final class TemporaryTree {
     init(under parent: String = NSTemporaryDirectory()) throws {
         var template = Array((parent.hasSuffix("/") ? parent : parent + "/").utf8CString.dropLast()) + Array("storekeeper-test-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw POSIXError(.init(rawValue: errno)!) }
-        root = String(cString: template)
+        root = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         chmod(root, 0o755)
         try writeConfig("storage:\n  base_path: \"\(base)\"\n")
     }
