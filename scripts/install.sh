@@ -12,7 +12,12 @@
 # Idempotent: files already up to date are left alone, so a second run
 # changes nothing. It enables nothing; it prints the systemctl commands.
 #
-# Usage: scripts/install.sh [--prefix DIR] [--destdir DIR] [--binary FILE] [--dry-run]
+# --uninstall removes what an install put there: the program, cleanup.sh, the
+# docs, the units, the logrotate rule, the alert rules, and the config only
+# while it is unchanged from the shipped one. Never the storage tree, the
+# index, the logs or the media user.
+#
+# Usage: scripts/install.sh [--prefix DIR] [--destdir DIR] [--binary FILE] [--dry-run] [--uninstall]
 #   --prefix DIR   where the program goes (default /usr/local); the units are
 #                  rewritten to match
 #   --destdir DIR  stage every file under DIR (packaging); the user, the log
@@ -20,6 +25,7 @@
 #                  they belong to the target machine
 #   --binary FILE  install this storekeeper instead of building one
 #   --dry-run      print every action, change nothing
+#   --uninstall    remove what an install put there (see above)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 . "$repo/scripts/lib.sh"
@@ -28,10 +34,11 @@ prefix=/usr/local
 destdir=
 binary=
 dry_run=false
+uninstall=false
 user=media
 group=media
 usage() {
-  echo "usage: scripts/install.sh [--prefix DIR] [--destdir DIR] [--binary FILE] [--dry-run]"
+  echo "usage: scripts/install.sh [--prefix DIR] [--destdir DIR] [--binary FILE] [--dry-run] [--uninstall]"
   exit "${1:-64}"
 }
 while [ $# -gt 0 ]; do
@@ -43,6 +50,7 @@ while [ $# -gt 0 ]; do
     --binary) [ $# -ge 2 ] || usage >&2; binary="$2"; shift 2 ;;
     --binary=*) binary="${1#*=}"; shift ;;
     --dry-run) dry_run=true; shift ;;
+    --uninstall) uninstall=true; shift ;;
     -h|--help) usage 0 ;;
     *) printf 'error: unknown option %s\n' "$1" >&2; usage >&2 ;;
   esac
@@ -92,23 +100,70 @@ with_prefix() { sed -e "s|/usr/local/|$prefix/|g" "$1"; }
 
 # The shipped default config, pointed at the service's base and log file.
 installed_config() {
-  sed -e "s|^  base_path: ./storage\$|  base_path: $default_base|" \
+  sed -e "s|^  base_path: \.\./storage\$|  base_path: $default_base|" \
       -e "s|^    log_file:\$|    log_file: $log_dir/storekeeper.log|" \
       "$repo/config/storekeeper.yaml"
 }
 
-# 1. The program. The Swift runtime is linked in, so the server needs only
-# libsqlite3 and libstdc++, not the toolchain the build used.
-build_flags=(-c release --static-swift-stdlib)
+units=(storekeeper.service storekeeper-clean.service storekeeper-clean.timer)
+
+# remove DEST — deletes $destdir$DEST when present.
+remove() {
+  local target="$destdir$1"
+  if [ ! -e "$target" ] && [ ! -L "$target" ]; then
+    printf 'not installed: %s\n' "$target"
+  elif $dry_run; then
+    printf 'would remove: %s\n' "$target"
+  else
+    printf 'remove: %s\n' "$target"
+    rm -f -- "$target"
+  fi
+}
+
+# prune DIR... — removes each of $destdir's folders when the uninstall left it empty.
+prune() {
+  for dir in "$@"; do
+    [ -d "$destdir$dir" ] || continue
+    if [ -z "$(ls -A "$destdir$dir")" ]; then
+      if $dry_run; then printf 'would remove: %s/\n' "$destdir$dir"; else rmdir -- "$destdir$dir"; fi
+    fi
+  done
+}
+
+if $uninstall; then
+  if [ -z "$destdir" ] && [ -d /run/systemd/system ]; then
+    for unit in storekeeper.service storekeeper-clean.timer; do
+      if [ -e "/etc/systemd/system/$unit" ]; then run systemctl disable --now "$unit"; fi
+    done
+  fi
+  remove "$prefix/bin/storekeeper"
+  remove "$prefix/lib/storekeeper/cleanup.sh"
+  remove "$prefix/share/doc/storekeeper/operations.md"
+  for unit in "${units[@]}"; do remove "/etc/systemd/system/$unit"; done
+  remove /etc/logrotate.d/storekeeper
+  remove "$prefix/share/storekeeper/prometheus/storekeeper-rules.yml"
+  # An edited config is the operator's: it stays, and so does its folder.
+  if [ -f "$destdir$config_file" ] && ! installed_config | cmp -s - "$destdir$config_file"; then
+    printf 'kept (changed since install): %s\n' "$destdir$config_file"
+  else
+    remove "$config_file"
+  fi
+  prune "$prefix/lib/storekeeper" "$prefix/share/doc/storekeeper" "$prefix/share/storekeeper/prometheus" \
+    "$prefix/share/storekeeper" /etc/storekeeper
+  if [ -z "$destdir" ] && [ -d /run/systemd/system ]; then run systemctl daemon-reload; fi
+  printf 'kept: the storage tree and its index, %s, the %s user and group\n' "$log_dir" "$user"
+  exit 0
+fi
+
+# 1. The program.
 if [ -z "$binary" ]; then
   if $dry_run; then
-    printf 'would run: swift build %s (in %s)\n' "${build_flags[*]}" "$repo"
+    printf 'would run: swift build %s (in %s)\n' "${release_build_flags[*]}" "$repo"
     binary="$repo/.build/release/storekeeper"
   else
     require_build_dependencies
     say "building storekeeper (release, Swift runtime linked in)"
-    (cd "$repo" && swift build "${build_flags[@]}" >&2)
-    binary="$(cd "$repo" && swift build "${build_flags[@]}" --show-bin-path)/storekeeper"
+    binary="$(build_release "$repo")"
   fi
 fi
 if [ -f "$binary" ] || ! $dry_run; then
@@ -128,7 +183,7 @@ else
 fi
 
 # 3. systemd units and the logrotate rule.
-for unit in storekeeper.service storekeeper-clean.service storekeeper-clean.timer; do
+for unit in "${units[@]}"; do
   with_prefix "$repo/config/systemd/$unit" | put 0644 "/etc/systemd/system/$unit"
 done
 put 0644 /etc/logrotate.d/storekeeper < "$repo/config/logrotate.d/storekeeper"

@@ -1,10 +1,14 @@
-# Shared by scripts/run and scripts/test: say what is done, install what is missing.
+# Shared by scripts/run, scripts/test and scripts/install.sh: say what is done,
+# install what is missing, build the release binary the same way.
 # Sourced, not run.
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# apt_install PACKAGE... — installs Debian packages when missing (root only).
+# apt_install PACKAGE... — installs Debian packages when missing (root only),
+# without the packages they merely recommend, and without starting any service
+# a package ships (a policy-rc.d that says no for the install's duration;
+# Debian's maintainer scripts ask it before starting anything).
 apt_install() {
   local missing=()
   for package in "$@"; do
@@ -14,12 +18,33 @@ apt_install() {
   if [ "$(id -u)" -ne 0 ]; then
     die "missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})"
   fi
-  say "installing ${missing[*]} with apt-get"
+  say "installing ${missing[*]} with apt-get (no recommends, no services started)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 || {
+  local policy=/usr/sbin/policy-rc.d placed=false
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# placed by storekeeper scripts/lib.sh while it installs packages\nexit 101\n' > "$policy"
+    chmod 0755 "$policy"
+    placed=true
+  fi
+  local status=0
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 || {
     apt-get update -q >/dev/null 2>&1
-    apt-get install -y -q "${missing[@]}" >/dev/null
-  }
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  } || status=$?
+  if $placed; then rm -f "$policy"; fi
+  return "$status"
+}
+
+# keep_stopped UNIT... — on a systemd host, stops and disables units a package
+# just enabled, so nothing listens on a port after the install or a reboot.
+keep_stopped() {
+  [ -d /run/systemd/system ] || return 0
+  for unit in "$@"; do
+    if systemctl is-enabled --quiet "$unit" 2>/dev/null || systemctl is-active --quiet "$unit" 2>/dev/null; then
+      say "stopping and disabling $unit (installed for the tests only)"
+      systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    fi
+  done
 }
 
 require_swift() {
@@ -30,4 +55,15 @@ require_swift() {
 require_build_dependencies() {
   require_swift
   apt_install libsqlite3-dev pkg-config
+}
+
+# One release build for scripts/run and scripts/install.sh: the same flags in
+# the same folder (.build/), so switching between them reuses the build instead
+# of relinking. The Swift runtime is linked in, so an installed binary needs
+# only libsqlite3 and libstdc++, not the toolchain.
+release_build_flags=(-c release --static-swift-stdlib)
+
+# build_release REPO — builds (output on stderr) and prints the binary's absolute path.
+build_release() {
+  (cd "$1" && swift build "${release_build_flags[@]}" >&2 && echo "$(swift build "${release_build_flags[@]}" --show-bin-path)/storekeeper")
 }
