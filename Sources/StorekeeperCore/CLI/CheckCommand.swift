@@ -19,14 +19,14 @@ enum CheckCommand {
         var warnings: [String] = []
         do {
             let loaded = try ConfigurationLoader.load(
-                file: invocation.configFile, environment: invocation.environment,
-                currentDirectory: invocation.currentDirectory)
+                file: try invocation.locateConfigFile(), environment: invocation.environment,
+                currentDirectory: invocation.currentDirectory, noteRelativePaths: true)
             configuration = loaded.0
             warnings = loaded.1.map(\.description)
             try StorageLayout(configuration).validate()
         } catch let error as ConfigError {
             guard json else { throw error }
-            Console.out(result(file: invocation.configFile, errors: [error.description], warnings: []).serialized())
+            Console.out(result(file: invocation.configFile, errors: error.all.map(\.description), warnings: []).serialized())
             return .config
         } catch let error as LayoutError {
             guard json else { throw ConfigError(file: invocation.configFile, line: nil, key: "storage.index_path", message: error.message) }

@@ -45,7 +45,7 @@ public enum CommandLineInterface {
         do {
             return try invocation.command.run(invocation)
         } catch let error as ConfigError {
-            Console.error("Error: \(error)")
+            for single in error.all { Console.error("Error: \(single)") }
             return .config
         } catch let error as UsageError {
             Console.error("Error: \(error.message)")
@@ -92,10 +92,14 @@ public enum CommandLineInterface {
                 remaining = []
             } else if argument.hasPrefix("-") && argument != "-" {
                 guard let command = commandName.flatMap(command(named:)) else {
-                    throw UsageError(message: "unknown option '\(argument)'", command: commandName)
+                    let known = ["--config", "--help", "--version"]
+                    throw UsageError(
+                        message: "unknown option '\(argument)'" + Suggestion.phrase(for: name, among: known), command: commandName)
                 }
                 guard let option = command.options.first(where: { $0.name == name }) else {
-                    throw UsageError(message: "unknown option '\(argument)'", command: commandName)
+                    let known = ["--config", "--help"] + command.options.map(\.name)
+                    throw UsageError(
+                        message: "unknown option '\(argument)'" + Suggestion.phrase(for: name, among: known), command: commandName)
                 }
                 if option.valueName != nil {
                     guard let value = inlineValue ?? remaining.popFirst() else {
@@ -114,12 +118,12 @@ public enum CommandLineInterface {
                     wantsHelp = true
                     commandName = remaining.popFirst()
                     if let name = commandName, command(named: name) == nil {
-                        throw UsageError(message: "unknown subcommand '\(name)'", command: nil)
+                        throw UsageError(message: "unknown subcommand '\(name)'" + Suggestion.phrase(for: name, among: commands.map(\.name)), command: nil)
                     }
                     continue
                 }
                 guard command(named: argument) != nil else {
-                    throw UsageError(message: "unknown subcommand '\(argument)'", command: nil)
+                    throw UsageError(message: "unknown subcommand '\(argument)'" + Suggestion.phrase(for: argument, among: commands.map(\.name)), command: nil)
                 }
                 commandName = argument
             } else {

@@ -31,7 +31,8 @@ struct CommandSpec: Sendable {
 
     static let configOption = Option(
         name: "--config", valueName: "file",
-        help: "Configuration file (default: $STOREKEEPER_CONFIG, then config/storekeeper.yaml).")
+        help: "Configuration file (default: $STOREKEEPER_CONFIG, then ./config/storekeeper.yaml if it exists, "
+            + "then /etc/storekeeper/storekeeper.yaml).")
     static let jsonOption = Option(name: "--json", valueName: nil, help: "Print the result as JSON.")
 
     var help: String {

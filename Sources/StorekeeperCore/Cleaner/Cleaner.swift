@@ -25,6 +25,11 @@ public final class Cleaner {
     /// category hovering at its quota is not cleaned file by file.
     public static let quotaTarget = 0.9
 
+    /// A run acts only on an index that passed SQLite's quick check this long
+    /// ago at most (the CLI checks on every run; a daemon cleaning under
+    /// pressure every few seconds checks once a minute).
+    public static let integrityCheckValidity = 60.0
+
     private let configuration: Configuration
     private let layout: StorageLayout
     private let store: IndexStore
@@ -50,8 +55,11 @@ public final class Cleaner {
     private struct Run {
         let request: Request
         let startedAt: Int64
-        let remover: SafeRemover
+        var remover: SafeRemover?
         var report: CleanupReport
+        /// False while the run has no `cleanup_runs` row: the index could not
+        /// take the insert (full disk, another writer); `finish` writes it whole.
+        var hasRunRow = false
         var removedCount = 0
         /// Folders a removal may have emptied.
         var touchedDirectories: Set<[UInt8]> = []
@@ -60,32 +68,64 @@ public final class Cleaner {
         var simulatedFreed: [String: Int64] = [:]
         var capReached = false
         var deleteInsteadOfTrash = false
+        /// Slices already acted on whose rows the index could not take yet:
+        /// the files are gone, so their records are written as soon as it can.
+        var unrecorded: [Slice] = []
     }
 
-    public func run(_ request: Request) throws -> CleanupReport {
+    /// One slice's outcomes, waiting to be written to the index.
+    private struct Slice {
+        let outcomes: [(IndexedFile, SafeRemover.Outcome)]
+        let category: String
+        let cause: String
+        let time: Int64
+    }
+
+    public func run(_ asked: Request) throws -> CleanupReport {
+        var request = asked
+        request.dryRun = try CleanupGate(configuration).runsDry(asked: asked.dryRun)
+        // Nothing is removed on the word of a damaged index.
+        try store.checkIntegrity(unlessPassedWithin: Self.integrityCheckValidity)
         let startedAt = now()
-        let trash = request.dryRun || !configuration.cleanup.useTrash ? nil : try Trash(layout: layout, store: store)
-        var run = Run(
-            request: request, startedAt: startedAt,
-            remover: try SafeRemover(
-                basePath: layout.basePath, trash: trash, dryRun: request.dryRun,
-                excludes: configuration.cleanup.exclude, policies: configuration.categories),
-            report: CleanupReport(dryRun: request.dryRun, trigger: request.trigger))
-        run.report.runID = try store.beginCleanupRun(trigger: request.trigger, dryRun: request.dryRun, startedAt: startedAt)
+        var run = Run(request: request, startedAt: startedAt, report: CleanupReport(dryRun: request.dryRun, trigger: request.trigger))
+        // On a full disk the index needs room to record what is removed.
+        let released = layout.spaceReserve.releaseIfDiskFull()
+        if released > 0 {
+            logger.warning("the disk is full; released the space reserve for the index", ["bytes": String(released)])
+        }
+        do {
+            let (id, interrupted) = try store.beginCleanupRun(
+                trigger: request.trigger, dryRun: request.dryRun, startedAt: startedAt)
+            run.report.runID = id
+            run.hasRunRow = true
+            if interrupted > 0 {
+                logger.warning("marked cleanup runs that died while running as interrupted", ["runs": String(interrupted)])
+            }
+        } catch let error as DatabaseError where error.isTransient {
+            logger.warning("cannot record the cleanup run's start yet; cleaning anyway", ["error": "\(error)"])
+        }
         logger.info("cleanup started", ["run": String(run.report.runID), "trigger": request.trigger, "dry_run": String(request.dryRun)])
 
         do {
-            if request.purgeTrash, !request.dryRun, let trash {
-                run.report.add(try trash.empty(olderThan: configuration.cleanup.trashRetentionSeconds, now: startedAt))
+            let trash = request.dryRun || !configuration.cleanup.useTrash ? nil : try Trash(layout: layout, store: store)
+            // Purged whatever use_trash says now: turning the trash off must
+            // not strand what it already holds.
+            let purgeable = request.dryRun
+                ? nil : try trash ?? (FileSystemPaths.kind(layout.trashDirectory) == nil ? nil : Trash(layout: layout, store: store))
+            run.remover = try SafeRemover(
+                basePath: layout.basePath, trash: trash, dryRun: request.dryRun, excludes: configuration.cleanup.exclude,
+                policies: configuration.categories)
+            if request.purgeTrash, let purgeable {
+                run.report.add(try purgeable.empty(olderThan: configuration.cleanup.trashRetentionSeconds, now: startedAt))
             }
             let lowDisk = try lowDiskShortfall()
             if lowDisk != nil {
                 run.report.lowDisk = true
                 // Moving files into the trash would free nothing now.
                 run.deleteInsteadOfTrash = true
-                if !request.dryRun, let trash {
-                    // The trash is the cheapest space there is.
-                    run.report.add(try trash.empty(olderThan: nil, now: startedAt, cause: "low_disk"))
+                if let purgeable {
+                    // The trash is the cheapest space there is: all of it goes.
+                    run.report.add(try purgeable.empty(olderThan: nil, now: startedAt, cause: "low_disk"))
                 }
             }
             for policy in selected(request) {
@@ -104,10 +144,13 @@ public final class Cleaner {
             if lowDisk != nil { try relieveLowDisk(&run) }
             if !request.dryRun { run.report.directoriesRemoved = removeEmptiedDirectories(run.touchedDirectories) }
         } catch {
-            try? finish(&run, status: "failed")
+            logger.error(
+                "cleanup failed", ["run": String(run.report.runID), "trigger": request.trigger, "error": "\(error)"])
+            run.report.failure = "\(error)"
+            finish(&run, status: "failed")
             throw error
         }
-        try finish(&run, status: "ok")
+        finish(&run, status: run.report.totalErrors == 0 ? "ok" : "failed")
         return run.report
     }
 
@@ -117,25 +160,44 @@ public final class Cleaner {
         }
     }
 
-    private func finish(_ run: inout Run, status: String) throws {
+    /// Writes what is still unrecorded and the run's row. Never throws: the
+    /// files are already gone, and a run that cannot be recorded now is said
+    /// in the log; its rows are corrected by the watcher or the next scan.
+    private func finish(_ run: inout Run, status: String) {
         let report = run.report
         let skippedByReason = report.categories.flatMap { $0.result.skipped }.reduce(into: [String: Int]()) {
             $0[$1.key.rawValue, default: 0] += $1.value
         }
-        let detail = JSONValue.object([
+        var fields: [(String, JSONValue)] = [
             ("categories", .object(report.categories.map { ($0.key, .int($0.result.filesRemoved)) })),
             ("skipped", .object(skippedByReason.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) })),
             ("trash_files_purged", .int(report.trashFilesPurged)),
             ("directories_removed", .int(report.directoriesRemoved)),
             ("low_disk", .bool(report.lowDisk)),
-        ]).serialized(pretty: false)
-        try store.finishCleanupRun(
-            report.runID, status: status, finishedAt: now(), removed: report.totalFilesRemoved,
-            bytes: report.totalBytesFreed, skipped: report.totalSkipped, errors: report.totalErrors, detail: detail)
-        logger.info(
-            "cleanup finished",
+        ]
+        if let failure = report.failure { fields.append(("error", .string(failure))) }
+        do {
+            try flushUnrecorded(&run)
+            let totals = IndexStore.CleanupRunTotals(
+                removed: report.totalFilesRemoved, bytes: report.totalBytesFreed, skipped: report.totalSkipped,
+                errors: report.totalErrors + (report.failure == nil ? 0 : 1),
+                detail: JSONValue.object(fields).serialized(pretty: false))
+            if run.hasRunRow {
+                try store.finishCleanupRun(report.runID, status: status, finishedAt: now(), totals: totals)
+            } else {
+                run.report.runID = try store.recordCleanupRun(
+                    trigger: report.trigger, dryRun: report.dryRun, startedAt: run.startedAt, status: status,
+                    finishedAt: now(), totals: totals)
+            }
+        } catch {
+            logger.error(
+                "cannot record the cleanup run in the index; the watcher or the next scan corrects its rows",
+                ["run": String(report.runID), "unrecorded_slices": String(run.unrecorded.count), "error": "\(error)"])
+        }
+        logger.log(
+            status == "ok" ? .info : .error, "cleanup finished",
             [
-                "run": String(report.runID), "status": status, "dry_run": String(report.dryRun),
+                "run": String(run.report.runID), "status": status, "dry_run": String(report.dryRun),
                 "files_removed": String(report.totalFilesRemoved), "bytes_freed": String(report.totalBytesFreed),
                 "skipped": String(report.totalSkipped), "errors": String(report.totalErrors),
                 "trash_purged": String(report.trashFilesPurged),
@@ -154,7 +216,7 @@ public final class Cleaner {
         let ageBy = policy.ageBy
         try removeOldest(policy, cause: "expired", before: cutoff, &run) { row, status in
             let reference = ageBy == .pathDate ? (row.pathDate ?? status.mtime) : status.mtime
-            return reference < cutoff
+            return max(reference, row.restoredAt ?? reference) < cutoff
         } enough: { _ in false }
     }
 
@@ -162,7 +224,7 @@ public final class Cleaner {
 
     private func enforceQuota(_ policy: CategoryPolicy, _ run: inout Run) throws {
         guard let quota = policy.quotaBytes else { return }
-        let bytes = try store.usage(of: policy.key).bytes.subtractingSaturating(run.simulatedFreed[policy.key] ?? 0)
+        let bytes = try store.usage(of: policy.key).allocated.subtractingSaturating(run.simulatedFreed[policy.key] ?? 0)
         guard bytes > quota else { return }
         run.report.update(policy.key) { $0.overQuota = true }
         let fields = ["category": policy.key, "bytes": String(bytes), "quota_bytes": String(quota)]
@@ -182,31 +244,65 @@ public final class Cleaner {
 
     // MARK: Low disk
 
-    /// Bytes to free to get back above `alert_threshold_percent`, or nil when there is room.
+    /// Bytes to free to get back above `alert_threshold_percent` and
+    /// `min_free_bytes`, or nil when there is room.
     private func lowDiskShortfall() throws -> Int64? {
-        let space = try FileSystemSpace.of(layout.basePath)
-        let wanted = Int64(saturating: Double(space.totalBytes) * configuration.monitoring.alertThresholdPercent / 100)
-        return space.freeBytes < wanted ? wanted.subtractingSaturating(space.freeBytes) : nil
+        let shortfall = configuration.monitoring.lowDiskShortfall(try FileSystemSpace.of(layout.basePath))
+        return shortfall > 0 ? shortfall : nil
     }
 
+    /// The order unexpired files are evicted in for space, when the operator
+    /// opted in; outputs never.
+    public static let lowDiskEvictionOrder = ["temp", "uploads", "frames", "contact_sheets"]
+
+    /// Still low after the trash and expiry: an alert, and unexpired files go
+    /// only when `low_disk.evict_unexpired` is on and free space is below its
+    /// own, lower `evict_below_percent`.
     private func relieveLowDisk(_ run: inout Run) throws {
         guard var shortfall = try lowDiskShortfall() else { return }
         if run.request.dryRun {
             shortfall = shortfall.subtractingSaturating(run.simulatedFreed.values.saturatingSum { $0 })
         }
-        logger.error(
-            "disk space below the alert threshold; evicting from evictable categories",
-            ["shortfall_bytes": String(shortfall), "threshold_percent": String(configuration.monitoring.alertThresholdPercent)])
-        for policy in selected(run.request) where policy.onQuota == .evict && shortfall > 0 {
+        // A dry run whose expiry alone would have made room has nothing to say.
+        guard shortfall > 0 else { return }
+        let cleanup = configuration.cleanup
+        let space = try FileSystemSpace.of(layout.basePath)
+        guard cleanup.evictUnexpiredOnLowDisk, let floor = cleanup.evictUnexpiredBelowPercent, space.freePercent < floor
+        else {
+            logger.log(
+                run.request.dryRun ? .warning : .error,
+                "disk space still below the alert threshold after the trash and expiry; no unexpired file is removed",
+                [
+                    "shortfall_bytes": String(shortfall),
+                    "threshold_percent": String(configuration.monitoring.alertThresholdPercent),
+                    "evict_unexpired": String(cleanup.evictUnexpiredOnLowDisk),
+                ])
+            run.report.warnings.append(
+                "disk space still below the alert threshold: \(shortfall) bytes short; unexpired files are kept "
+                    + "(cleanup.low_disk.evict_unexpired is \(cleanup.evictUnexpiredOnLowDisk ? "on, below \(floorText)" : "off"))")
+            return
+        }
+        logger.log(
+            run.request.dryRun ? .warning : .error,
+            "disk space below low_disk.evict_below_percent; evicting unexpired files",
+            ["shortfall_bytes": String(shortfall), "evict_below_percent": String(floor)])
+        let policies = Self.lowDiskEvictionOrder.compactMap { key in
+            selected(run.request).first { $0.key == key && $0.key != CategoryPolicy.protectedKey }
+        }
+        for policy in policies where shortfall > 0 {
             try removeOldest(policy, cause: "low_disk", before: nil, &run) { _, _ in true } enough: { freed in
                 shortfall = shortfall.subtractingSaturating(freed)
                 return shortfall <= 0
             }
         }
         if shortfall > 0 {
-            logger.error("disk space still below the alert threshold after cleanup", ["shortfall_bytes": String(shortfall)])
+            logger.error("disk space still below the alert threshold after eviction", ["shortfall_bytes": String(shortfall)])
             run.report.warnings.append("disk space still below the alert threshold: \(shortfall) bytes short")
         }
+    }
+
+    private var floorText: String {
+        configuration.cleanup.evictUnexpiredBelowPercent.map { Formatting.fixed($0, digits: 1) + " %" } ?? "-"
     }
 
     // MARK: The slice loop
@@ -223,20 +319,22 @@ public final class Cleaner {
         var satisfied = false
         while !satisfied && !run.capReached {
             let page = try store.candidates(
-                category: policy.key, ageBy: policy.ageBy, before: cutoff, after: key, limit: sliceSize)
+                category: policy.key, ageBy: policy.ageBy, before: cutoff, after: key, limit: sliceSize,
+                forSpace: cause != "expired")
             guard let last = page.last else { return }
             key = IndexStore.CandidateKey(ageReference: last.ageReference, id: last.id)
 
+            guard let remover = run.remover else { return }
             var outcomes: [(IndexedFile, SafeRemover.Outcome)] = []
             for candidate in page {
-                let outcome = run.remover.remove(
+                let outcome = remover.remove(
                     candidate.file, deletedAt: run.startedAt, toTrash: !run.deleteInsteadOfTrash,
                     enteredAt: candidate.enteredAt
                 ) { stillWanted(candidate.file, $0) }
                 outcomes.append((candidate.file, outcome))
-                if case .removed = outcome {
+                if case .removed(_, let freed) = outcome {
                     run.removedCount += 1
-                    if enough(candidate.file.size) { satisfied = true }
+                    if enough(freed) { satisfied = true }
                     if let cap = configuration.cleanup.maxFilesPerRun, run.removedCount >= cap { run.capReached = true }
                     if satisfied || run.capReached { break }
                 }
@@ -246,25 +344,28 @@ public final class Cleaner {
         }
     }
 
-    /// Writes one slice's outcomes to the index and the event log (nothing in a dry run).
+    /// Counts one slice's outcomes in the report and writes them to the index
+    /// and the event log (nothing in a dry run). The files are gone before
+    /// their rows are: when the index cannot take the write (a full disk,
+    /// another writer), the slice waits in `unrecorded` and the run goes on
+    /// freeing space, which is what lets the index commit again.
     private func record(
         _ outcomes: [(IndexedFile, SafeRemover.Outcome)], policy: CategoryPolicy, cause: String, _ run: inout Run
     ) throws {
         let dryRun = run.request.dryRun
-        let time = now()
         let eviction = cause != "expired"
         var touched: [[UInt8]] = []
         for (row, outcome) in outcomes {
             switch outcome {
-            case .removed:
+            case .removed(_, let freed):
                 run.report.update(policy.key) {
                     $0.filesRemoved += 1
-                    $0.bytesFreed = $0.bytesFreed.addingSaturating(row.size)
+                    $0.bytesFreed = $0.bytesFreed.addingSaturating(freed)
                     if eviction { $0.filesEvicted += 1 }
                 }
                 run.report.noteRemoved(row.path, outcome, category: policy.key, cause: cause)
                 if dryRun {
-                    run.simulatedFreed[policy.key] = (run.simulatedFreed[policy.key] ?? 0).addingSaturating(row.size)
+                    run.simulatedFreed[policy.key] = (run.simulatedFreed[policy.key] ?? 0).addingSaturating(freed)
                 }
                 touched.append(Array(PathBytes.components(row.path).dropLast().joined(separator: [PathBytes.separator])))
             case .skipped(let reason, _):
@@ -276,16 +377,41 @@ public final class Cleaner {
         }
         run.touchedDirectories.formUnion(touched)
         guard !dryRun else { return }
+        run.unrecorded.append(Slice(outcomes: outcomes, category: policy.key, cause: cause, time: now()))
+        do {
+            try flushUnrecorded(&run)
+        } catch let error as DatabaseError where error.isTransient {
+            if run.unrecorded.count == 1 {
+                logger.warning(
+                    "the index cannot take the cleanup's records now; they are kept and written later",
+                    ["run": String(run.report.runID), "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Writes the slices waiting in `unrecorded`, oldest first, each in one
+    /// transaction; stops at the first the index refuses.
+    private func flushUnrecorded(_ run: inout Run) throws {
+        while let slice = run.unrecorded.first {
+            try write(slice, runID: run.report.runID)
+            run.unrecorded.removeFirst()
+        }
+    }
+
+    private func write(_ slice: Slice, runID: Int64) throws {
+        let eviction = slice.cause != "expired"
+        let time = slice.time
+        let cause = slice.cause
         try store.database.transaction {
-            for (row, outcome) in outcomes {
+            for (row, outcome) in slice.outcomes {
                 switch outcome {
-                case .removed(let trashName):
+                case .removed(let trashName, _):
                     try store.delete(path: row.path)
                     let action: IndexEvent.Action = trashName != nil ? .trash : (eviction ? .evict : .delete)
                     try store.record(
                         IndexEvent(
                             time: time, action: action, path: row.path, newPath: trashName, category: row.category,
-                            size: row.size, cause: cause, detail: "run=\(run.report.runID)"))
+                            size: row.size, cause: cause, detail: "run=\(runID)"))
                 case .skipped(let reason, let onDisk):
                     try refreshRow(row, onDisk: onDisk, reason: reason, time: time)
                     try store.record(
@@ -299,7 +425,7 @@ public final class Cleaner {
                             cause: cause, detail: message))
                 }
             }
-            try CleanupTally(outcomes).add(to: store, category: policy.key, cause: cause)
+            try CleanupTally(slice.outcomes).add(to: store, category: slice.category, cause: cause)
         }
     }
 

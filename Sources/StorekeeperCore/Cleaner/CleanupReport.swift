@@ -1,5 +1,5 @@
 /// What one cleaner run did (or, dry, would do), per category and in total:
-/// the seed's summary shape, plus skips and errors.
+/// the original Python design's summary shape, plus skips and errors.
 public struct CleanupReport: Sendable {
     public struct CategoryResult: Sendable {
         public var filesRemoved = 0
@@ -19,6 +19,8 @@ public struct CleanupReport: Sendable {
     public var trashBytesPurged: Int64 = 0
     public var directoriesRemoved = 0
     public var lowDisk = false
+    /// Why the run stopped early, when it did: the run failed as a whole.
+    public var failure: String?
     public var warnings: [String] = []
     /// The first `listing.limit` files removed (or, dry, that would be), in
     /// the order the run acted on them; the counts above cover every one.

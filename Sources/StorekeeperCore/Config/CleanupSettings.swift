@@ -15,6 +15,14 @@ public struct CleanupSettings: Sendable, Equatable {
     public var exclude: [String]
     /// Optional bound on files removed by one run; nil means none.
     public var maxFilesPerRun: Int?
+    /// `low_disk.evict_unexpired`: on low disk, also remove files that have
+    /// not expired (temp, uploads, frames, contact_sheets; never outputs).
+    /// Off by default: a low disk is an alert, and relief uses only what the
+    /// policy already allows (the trash, expired files).
+    public var evictUnexpiredOnLowDisk = false
+    /// `low_disk.evict_below_percent`: the free-space percentage below which
+    /// unexpired files are evicted, when `evict_unexpired` is on.
+    public var evictUnexpiredBelowPercent: Double?
 
     public init(
         enabled: Bool = true,

@@ -6,6 +6,9 @@
 struct ConfigurationDecoder {
     let file: String
     private(set) var warnings: [ConfigWarning] = []
+    /// Every mistake found, in file order as far as the sections allow: a
+    /// section stops at its first bad value, the others are still read.
+    private(set) var errors: [ConfigError] = []
 
     init(file: String) {
         self.file = file
@@ -23,46 +26,104 @@ struct ConfigurationDecoder {
             }
         }
         guard let storage else {
+            let keys = (try? mapping(root, "")) ?? []
+            if let typo = keys.first(where: { Suggestion.closest(to: $0.key, among: ["storage"]) != nil }) {
+                throw ConfigError(
+                    file: file, line: typo.keyLine, key: typo.key,
+                    message: "missing the 'storage' section; did you mean 'storage'?")
+            }
             throw ConfigError(file: file, line: nil, key: "storage", message: "missing the 'storage' section")
         }
         var draft = ConfigurationDraft()
         draft.storageLine = storage.keyLine
-        for entry in try mapping(storage.value, "storage") {
-            let path = "storage." + entry.key
-            let origin = ConfigOrigin.file(line: entry.value.line, key: path)
-            switch entry.key {
-            case "base_path":
-                draft.basePath = (try string(entry.value, path), origin)
-            case "index_path":
-                draft.indexPath = try optionalString(entry.value, path).map { ($0, origin) }
-            case "retention":
-                for item in try mapping(entry.value, path) {
+        for entry in try mapping(withoutUnknownKeys(storage.value, "storage"), "storage") {
+            do throws(ConfigError) {
+                try decodeEntry(entry, into: &draft)
+            } catch {
+                errors.append(error)
+            }
+        }
+        return draft
+    }
+
+    /// `node` with the unknown keys of the known sections taken out and
+    /// reported, all of them, so that a section read afterwards (which stops
+    /// at its first mistake) still reaches the bad values after a typo.
+    private mutating func withoutUnknownKeys(_ node: YAMLNode, _ path: String) -> YAMLNode {
+        guard case .mapping(let entries, let line) = node else { return node }
+        let known = ConfigKeys.siblings(of: path + ".x")
+        var kept: [YAMLMappingEntry] = []
+        for entry in entries {
+            let childPath = path + "." + entry.key
+            if path == "storage.categories" || known.contains(entry.key) {
+                kept.append(YAMLMappingEntry(
+                    key: entry.key, keyLine: entry.keyLine, value: withoutUnknownKeys(entry.value, childPath)))
+            } else if known.isEmpty {
+                kept.append(entry)
+            } else {
+                errors.append(unknownKey(entry, childPath))
+            }
+        }
+        return .mapping(kept, line: line)
+    }
+
+    private mutating func decodeEntry(_ entry: YAMLMappingEntry, into draft: inout ConfigurationDraft) throws(ConfigError) {
+        let path = "storage." + entry.key
+        let origin = ConfigOrigin.file(line: entry.value.line, key: path)
+        switch entry.key {
+        case "base_path":
+            draft.basePath = (try string(entry.value, path), origin)
+        case "index_path":
+            draft.indexPath = try optionalString(entry.value, path).map { ($0, origin) }
+        case "retention":
+            for item in try mapping(entry.value, path) {
+                if let error = Self.attempt({ () throws(ConfigError) in
                     let index = try category(item, in: path, of: &draft)
                     let itemPath = path + "." + item.key
                     let seconds = try parsed(item.value, itemPath, ConfigValueParser.seconds)
                     draft.setRetention(seconds, at: index, origin: .file(line: item.value.line, key: itemPath))
+                }) {
+                    errors.append(error)
                 }
-            case "quotas":
-                for item in try mapping(entry.value, path) {
+            }
+        case "quotas":
+            for item in try mapping(entry.value, path) {
+                if let error = Self.attempt({ () throws(ConfigError) in
                     let index = try category(item, in: path, of: &draft)
                     let itemPath = path + "." + item.key
                     let bytes = try parsed(item.value, itemPath, ConfigValueParser.bytes)
                     draft.setQuota(bytes, at: index, origin: .file(line: item.value.line, key: itemPath))
+                }) {
+                    errors.append(error)
                 }
-            case "categories":
-                for item in try mapping(entry.value, path) {
-                    let index = try category(item, in: path, of: &draft)
-                    try decodeCategory(item, path: path + "." + item.key, into: &draft.categories[index])
-                }
-            case "cleanup":
-                draft.cleanup = try decodeCleanup(entry.value, path)
-            case "monitoring":
-                draft.monitoring = try decodeMonitoring(entry.value, path)
-            default:
-                throw unknownKey(entry, path)
             }
+        case "categories":
+            for item in try mapping(entry.value, path) {
+                if let error = Self.attempt({ () throws(ConfigError) in
+                    let index = try category(item, in: path, of: &draft)
+                    draft.categories[index].declared = true
+                    try decodeCategory(item, path: path + "." + item.key, into: &draft.categories[index])
+                }) {
+                    errors.append(error)
+                }
+            }
+        case "cleanup":
+            draft.cleanup = try decodeCleanup(entry.value, path)
+        case "monitoring":
+            draft.monitoring = try decodeMonitoring(entry.value, path)
+        default:
+            throw unknownKey(entry, path)
         }
-        return draft
+    }
+
+    /// One item's mistake, so that the next item is still read.
+    private static func attempt(_ body: () throws(ConfigError) -> Void) -> ConfigError? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error
+        }
     }
 
     // MARK: - Sections
@@ -195,7 +256,9 @@ struct ConfigurationDecoder {
     }
 
     private func unknownKey(_ entry: YAMLMappingEntry, _ path: String) -> ConfigError {
-        ConfigError(file: file, line: entry.keyLine, key: path, message: "unknown key")
+        ConfigError(
+            file: file, line: entry.keyLine, key: path,
+            message: "unknown key" + Suggestion.phrase(for: entry.key, among: ConfigKeys.siblings(of: path)))
     }
 
     /// How a wrong value is shown: its text, or its kind.
@@ -322,7 +385,7 @@ struct ConfigurationDecoder {
     private func cron(_ node: YAMLNode, _ path: String) throws(ConfigError) -> String {
         let text = try string(node, path)
         do {
-            _ = try CronExpression(text)
+            expression = try CronExpression(text)
         } catch let cronError {
             throw error(node, path, "\(cronError)")
         }
@@ -339,3 +402,10 @@ struct ConfigurationDecoder {
         return text
     }
 }
+        let expression: CronExpression
+        // A job that never runs is a mistake, not a way to turn one off
+        // (`enabled: false` is). Five years covers every February 29.
+        let now = WallClock.now()
+        guard let next = expression.nextFire(after: now), next - now <= 5 * 366 * 86_400 else {
+            throw error(node, path, "'\(text)' never fires (no occurrence in the next 5 years)")
+        }

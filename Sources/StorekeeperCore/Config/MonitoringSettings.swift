@@ -7,7 +7,8 @@ public struct MonitoringSettings: Sendable, Equatable {
         case error
 
         /// Accepts `DEBUG`, `INFO`, `WARNING`, `WARN` and `ERROR` in any
-        /// case: the seed writes `"INFO"`, Python's logging names.
+        /// case: configurations written for the earlier Python design say
+        /// `"INFO"`, Python's logging names.
         public init?(configValue: String) {
             let lowered = configValue.lowercased()
             if lowered == "warn" {
@@ -25,6 +26,9 @@ public struct MonitoringSettings: Sendable, Equatable {
     /// Free-space percentage of the base path's filesystem below which
     /// Storekeeper alerts and frees space.
     public var alertThresholdPercent: Double
+    /// Optional floor of free bytes: below it the disk is low too, whatever
+    /// the percentage (a large filesystem at 10 % can still have room for hours).
+    public var minFreeBytes: Int64?
     /// Optional log file next to stderr, reopened on SIGHUP.
     public var logFile: String?
     /// `host:port` of the metrics and API listener.
@@ -45,8 +49,10 @@ public struct MonitoringSettings: Sendable, Equatable {
         metricsListen: String = "127.0.0.1:9464",
         allowRemote: Bool = false,
         textfilePath: String? = nil,
-        eventRetentionSeconds: Int64? = 30 * 86_400
+        eventRetentionSeconds: Int64? = 30 * 86_400,
+        minFreeBytes: Int64? = nil
     ) {
+        self.minFreeBytes = minFreeBytes
         self.logLevel = logLevel
         self.metricsEnabled = metricsEnabled
         self.alertThresholdPercent = alertThresholdPercent
@@ -55,6 +61,18 @@ public struct MonitoringSettings: Sendable, Equatable {
         self.allowRemote = allowRemote
         self.textfilePath = textfilePath
         self.eventRetentionSeconds = eventRetentionSeconds
+    }
+
+    /// True when `space` is below the alert threshold or `min_free_bytes`.
+    public func isLow(_ space: FileSystemSpace) -> Bool {
+        space.freePercent < alertThresholdPercent || minFreeBytes.map { space.freeBytes < $0 } ?? false
+    }
+
+    /// Bytes to free to leave the low state (0 when not low).
+    public func lowDiskShortfall(_ space: FileSystemSpace) -> Int64 {
+        let byPercent = Int64(saturating: Double(space.totalBytes) * alertThresholdPercent / 100)
+        let wanted = max(byPercent, minFreeBytes ?? 0)
+        return max(0, wanted.subtractingSaturating(space.freeBytes))
     }
 
     /// Why `address` may not be listened on with these settings, or nil.

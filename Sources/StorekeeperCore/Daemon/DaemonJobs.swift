@@ -1,4 +1,4 @@
-/// The daemon's scheduled jobs (SPEC §7), built from the configuration.
+/// The daemon's scheduled jobs, built from the configuration.
 /// Cleanup jobs share the cleanup lock with `storekeeper clean` and the cron
 /// fallback: when another run holds it, this one is skipped, not queued, since
 /// that run is doing the same work.
@@ -29,13 +29,22 @@ enum DaemonJobs {
         let cleanup = configuration.cleanup
 
         func cleanerRun(_ request: Cleaner.Request) throws -> String {
-            guard cleanup.enabled else { return "skipped: cleanup.enabled is false" }
-            guard let lock = try? layout.lockForCleanup(wait: 0) else { return "skipped: another cleanup run holds the lock" }
+            let lock: FileLock
+            do {
+                lock = try layout.lockForCleanup(wait: 0)
+            } catch is FileLock.Busy {
+                return "skipped: another cleanup run holds the lock"
+            }
             defer { lock.release() }
             let cleaner = Cleaner(
                 configuration: configuration, store: store, logger: logger, now: now,
-                betweenSlices: { try indexer.processQueued() })
-            let report = try cleaner.run(request)
+                betweenSlices: { try indexer.catchUp() })
+            let report: CleanupReport
+            do {
+                report = try cleaner.run(request)
+            } catch let disabled as CleanupGate.Disabled {
+                return "skipped: \(disabled)"
+            }
             let summary = "removed \(report.totalFilesRemoved) files, \(report.totalBytesFreed) bytes"
             return report.totalErrors == 0 ? "ok: \(summary)" : "errors: \(report.totalErrors); \(summary)"
         }
@@ -54,7 +63,13 @@ enum DaemonJobs {
                 try cleanerRun(tempRequest)
             },
             try JobScheduler.Job(name: "trash_purge", schedule: schedule("trash_purge")) {
-                guard cleanup.useTrash, !cleanup.dryRun else { return "skipped: no trash in use" }
+                // Asks the same gate as every cleanup; runs whatever use_trash
+                // says now, so turning the trash off does not strand its contents.
+                let gate = CleanupGate(configuration)
+                guard gate.allowsRemoval else {
+                    return "skipped: " + (gate.enabled ? "cleanup.dry_run is true" : "cleanup.enabled is false")
+                }
+                guard FileSystemPaths.kind(layout.trashDirectory) != nil else { return "skipped: no trash" }
                 let purged = try Trash(layout: layout, store: store).empty(
                     olderThan: cleanup.trashRetentionSeconds, now: now())
                 return "ok: purged \(purged.files) files, \(purged.bytes) bytes"

@@ -16,7 +16,9 @@ final class DaemonMonitoring {
     let board: DaemonStatusBoard
     private let cleanups: CleanupRequestQueue
     private let server: HTTPServer?
-    private let configuration: Configuration
+    private var configuration: Configuration
+    /// The configuration the HTTP thread reads, replaced on a reload.
+    private let shared: SharedConfiguration
     private let layout: StorageLayout
     private let logger: Logger
     private let environment: [String: String]
@@ -30,6 +32,7 @@ final class DaemonMonitoring {
         configuration: Configuration, logger: Logger, environment: [String: String], initial: HealthFile, wake: WakePipe
     ) throws {
         self.configuration = configuration
+        shared = SharedConfiguration(configuration)
         layout = StorageLayout(configuration)
         self.logger = logger
         self.environment = environment
@@ -67,12 +70,19 @@ final class DaemonMonitoring {
         let currentDirectory = buffer.withUnsafeMutableBufferPointer { pointer in
             pointer.withMemoryRebound(to: CChar.self) { getcwd($0.baseAddress, $0.count) } != nil
         } ? String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self) : "/"
-        server.start { [configuration, logger, environment, board, cleanups] in
+        server.start { [shared, logger, environment, board, cleanups] in
             StorageAPI(
-                configuration: configuration, logger: logger, environment: environment,
+                configuration: shared, logger: logger, environment: environment,
                 currentDirectory: currentDirectory, board: board, cleanups: cleanups
             ).handle
         }
+    }
+
+    /// A reloaded configuration, for this loop's work and the HTTP thread's.
+    /// The listener stays where it is: the daemon refuses a new address on reload.
+    func update(_ configuration: Configuration) {
+        self.configuration = configuration
+        shared.replace(configuration)
     }
 
     /// Stamps the listen address on the status and hands it to the HTTP thread.
@@ -101,33 +111,42 @@ final class DaemonMonitoring {
         }
     }
 
-    /// Stops the server and writes the textfile a last time (daemon down).
-    func stop(store: IndexStore) {
-        server?.stopAndJoin()
+    /// Writes the textfile a last time, as the daemon stops (`daemon_up 0`).
+    func writeFinalTextfile(store: IndexStore) {
         writeTextfile(store: store)
+    }
+
+    func stopServer() {
+        server?.stopAndJoin()
     }
 
     private func serveCleanup(store: IndexStore, indexer: Indexer) throws {
         guard let request = cleanups.take() else { return }
-        defer { cleanups.finish() }
-        guard let lock = try? layout.lockForCleanup(wait: 0) else {
-            request.responder.send(
-                .error(.conflict, "another cleanup run holds the lock (storekeeper clean, cron, or a scheduled run)"))
-            return
+        let response: HTTPResponse
+        defer {
+            // The slot is free before the client hears back, so its next
+            // request, however quick, is never refused as a concurrent one.
+            cleanups.finish()
+            request.responder.send(response)
         }
-        defer { lock.release() }
-        let cleaner = Cleaner(
-            configuration: configuration, store: store, logger: logger, betweenSlices: { try indexer.processQueued() })
         do {
+            let lock = try layout.lockForCleanup(wait: 0)
+            defer { lock.release() }
+            let cleaner = Cleaner(
+                configuration: configuration, store: store, logger: logger, betweenSlices: { try indexer.catchUp() })
             let report = try cleaner.run(
                 Cleaner.Request(trigger: "api", dryRun: request.dryRun || configuration.cleanup.dryRun))
-            request.responder.send(.json(.ok, report.json))
+            response = .json(.ok, report.json)
+        } catch let disabled as CleanupGate.Disabled {
+            response = .error(.conflict, "\(disabled)")
+        } catch is FileLock.Busy {
+            response = .error(.conflict, "another cleanup run holds the lock (storekeeper clean, cron, or a scheduled run)")
         } catch let stop as Indexer.Stop {
-            request.responder.send(.error(.serviceUnavailable, "the daemon is stopping: \(stop)"))
+            response = .error(.serviceUnavailable, "the daemon is stopping: \(stop)")
             throw stop
         } catch {
             logger.error("cleanup requested over HTTP failed", ["error": "\(error)"])
-            request.responder.send(.error(.internalServerError, "cleanup failed: \(error)"))
+            response = .error(.internalServerError, "cleanup failed: \(error)")
         }
     }
 

@@ -20,6 +20,19 @@ public struct HealthFile: Equatable, Sendable {
     /// Where the HTTP server (metrics and the API) listens, with the port it
     /// got (`metrics_listen` may ask for port 0); nil when it is off.
     public var listen: String?
+    /// Faults the daemon is containing now (a failing step, an index locked
+    /// by another process, a full disk, a health file it cannot write): each
+    /// one line for `/health`, which is unhealthy while any is listed.
+    public var problems: [String] = []
+    /// Failures of each loop step since the start, for
+    /// `storekeeper_daemon_step_failures_total{step}`.
+    public var stepFailures: [String: Int] = [:]
+    /// Whether the last configuration reload (SIGHUP) succeeded, and when one
+    /// last did (the start counts as one, as Prometheus counts its own).
+    public var configReloadSuccessful = true
+    public var configLoadedAt: Int64 = 0
+    /// Why the file on disk was refused, while the running configuration is kept.
+    public var configProblem: String?
 
     public static func path(in layout: StorageLayout) -> String { layout.stateDirectory + "/health.json" }
 
@@ -71,6 +84,11 @@ public struct HealthFile: Equatable, Sendable {
             ])),
             ("listen", listen.map(JSONValue.string) ?? .null),
             ("message", message.map(JSONValue.string) ?? .null),
+            ("problems", .array(problems.map(JSONValue.string))),
+            ("step_failures", .object(stepFailures.sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) })),
+            ("config_reload_successful", .bool(configReloadSuccessful)),
+            ("config_loaded_at_seconds", .int(configLoadedAt)),
+            ("config_problem", configProblem.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -104,11 +122,19 @@ public struct HealthFile: Equatable, Sendable {
         watcher.reconcileAdded = int("added", in: repairs)
         watcher.reconcileChanged = int("changed", in: repairs)
         watcher.reconcileRemoved = int("removed", in: repairs)
-        return HealthFile(
+        var health = HealthFile(
             pid: pid, state: state, startedAt: Int64(int("started_at_seconds")), updatedAt: Int64(updated),
             lagSeconds: object["lag_seconds"]?.doubleValue ?? 0, queueLength: int("queue_length"),
             eventsRead: int("events_read"), watcher: watcher, message: object["message"]?.stringValue,
             listen: object["listen"]?.stringValue)
+        health.configReloadSuccessful = object["config_reload_successful"]?.boolValue ?? true
+        health.configLoadedAt = Int64(int("config_loaded_at_seconds"))
+        health.configProblem = object["config_problem"]?.stringValue
+        if case .array(let problems) = object["problems"] ?? .null { health.problems = problems.compactMap(\.stringValue) }
+        if case .object(let failures) = object["step_failures"] ?? .null {
+            for (step, count) in failures { health.stepFailures[step] = count.intValue.map { Int($0) } }
+        }
+        return health
     }
 
     /// The daemon counts as running while its pid lives and it refreshed its

@@ -7,10 +7,16 @@ import Glibc
 public final class SignalWatcher: Sendable {
     private let logger: Logger
     private let onStop: @Sendable () -> Void
+    private let onReload: @Sendable () -> Void
 
-    public init(logger: Logger, onStop: @escaping @Sendable () -> Void) throws {
+    /// `onReload` runs after the log file is reopened on SIGHUP (the daemon
+    /// reloads its configuration on its own thread).
+    public init(
+        logger: Logger, onStop: @escaping @Sendable () -> Void, onReload: @escaping @Sendable () -> Void = {}
+    ) throws {
         self.logger = logger
         self.onStop = onStop
+        self.onReload = onReload
         var set = Self.handledSignals
         pthread_sigmask(SIG_BLOCK, &set, nil)
     }
@@ -51,6 +57,7 @@ public final class SignalWatcher: Sendable {
                     onStop()
                 default:
                     reopenLogFile()
+                    onReload()
                 }
             }
         }

@@ -1,7 +1,8 @@
-/// The daemon's HTTP routes: `/metrics`, `/health` and the seed's JSON
-/// endpoints. Runs on the server thread with a read-only SQLite connection
-/// of its own (WAL lets it read beside the daemon's writer); a cleanup is
-/// handed to the daemon's loop, which owns the writer and the indexer.
+/// The daemon's HTTP routes: `/metrics`, `/health` and the JSON endpoints
+/// of the earlier Python design. Runs on the server thread with a read-only
+/// SQLite connection of its own (WAL lets it read beside the daemon's
+/// writer); a cleanup is handed to the daemon's loop, which owns the writer
+/// and the indexer.
 final class StorageAPI {
     static let cleanupPath = "/api/v1/storage/cleanup"
     static let routes: [String: [String]] = [
@@ -12,7 +13,9 @@ final class StorageAPI {
         cleanupPath: ["POST"],
     ]
 
-    private let configuration: Configuration
+    private let shared: SharedConfiguration
+    /// What is in force now: a SIGHUP reload replaces it between requests.
+    private var configuration: Configuration { shared.current }
     private let layout: StorageLayout
     private let logger: Logger
     private let environment: [String: String]
@@ -23,11 +26,11 @@ final class StorageAPI {
     private var openStore: IndexStore?
 
     init(
-        configuration: Configuration, logger: Logger, environment: [String: String], currentDirectory: String,
+        configuration: SharedConfiguration, logger: Logger, environment: [String: String], currentDirectory: String,
         board: DaemonStatusBoard, cleanups: CleanupRequestQueue
     ) {
-        self.configuration = configuration
-        layout = StorageLayout(configuration)
+        shared = configuration
+        layout = StorageLayout(configuration.current)
         self.logger = logger
         self.environment = environment
         self.currentDirectory = currentDirectory
@@ -82,7 +85,10 @@ final class StorageAPI {
     }
 
     private func store() throws -> IndexStore {
-        if let openStore { return openStore }
+        // The daemon rebuilds an index that was deleted or replaced under it;
+        // a connection to the old file would answer from a file nobody writes.
+        if let openStore, openStore.openedFile?.loss(at: layout.indexPath) == nil { return openStore }
+        openStore = nil
         let opened = try IndexStore(path: layout.indexPath, readOnly: true)
         openStore = opened
         return opened
@@ -108,7 +114,12 @@ final class StorageAPI {
                 "\(health.watcher.unwatchedDirectories) directories cannot be watched (inotify watch limit); "
                     + "they are reconciled periodically instead")
         }
+        // Faults the daemon contains (a failing step, a locked or full index,
+        // a health file it cannot write): it runs, but not as it should.
+        problems += health.problems
         let unhealthy = !problems.isEmpty
+        // The daemon runs on with the configuration it loaded last: a warning.
+        if let configProblem = health.configProblem { problems.append(configProblem) }
         if health.watcher.unreadableDirectories > 0 {
             problems.append(
                 "\(health.watcher.unreadableDirectories) directories cannot be read (permissions); their rows are "
@@ -118,15 +129,15 @@ final class StorageAPI {
             ("status", .string(unhealthy ? "unhealthy" : problems.isEmpty ? "ok" : "warning")),
             ("problems", .array(problems.map(JSONValue.string))),
         ]
-        if case .object(let pairs) = health.json { fields += pairs }
+        if case .object(let pairs) = health.json { fields += pairs.filter { $0.0 != "problems" } }
         return .json(unhealthy ? .serviceUnavailable : .ok, .object(fields))
     }
 
     // MARK: /api/v1/storage/validate
 
-    /// The seed's `validate_config` (`valid` and `messages`), for what runs
-    /// now: the configuration file as it is on disk against the one the
-    /// daemon started with, the layout, and the index against both.
+    /// The earlier design's `validate_config` (`valid` and `messages`), for
+    /// what runs now: the configuration file as it is on disk against the
+    /// one the daemon started with, the layout, and the index against both.
     private func validate() throws -> JSONValue {
         var errors: [String] = []
         var warnings: [String] = []
@@ -136,10 +147,10 @@ final class StorageAPI {
                 file: file, environment: environment, currentDirectory: currentDirectory)
             warnings += loadWarnings.map(\.description)
             if reloaded != configuration {
-                warnings.append("\(file) changed since the daemon started: restart it to apply the change")
+                warnings.append("\(file) changed since the daemon loaded it: reload it (SIGHUP, systemctl reload) to apply the change")
             }
         } catch {
-            errors.append("\(error) (the daemon still runs with the configuration it started with)")
+            errors.append("\(error) (the daemon still runs with the configuration it loaded last)")
         }
         do {
             try layout.validate()
@@ -183,8 +194,9 @@ final class StorageAPI {
 
     // MARK: POST /api/v1/storage/cleanup
 
-    /// A dry run unless `dry_run=false` (the seed had it backwards). The
-    /// daemon's loop runs it and answers; one at a time.
+    /// A dry run unless `dry_run=false` (in the earlier design even
+    /// `dry_run=false` deleted nothing). The daemon's loop runs it and
+    /// answers; one at a time.
     ///
     /// Only the exact words: `0` or `FALSE` once ran real cleanups for
     /// clients that meant a dry run, and a request that deletes files must

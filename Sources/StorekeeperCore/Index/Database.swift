@@ -7,11 +7,32 @@ import Glibc
 public final class Database {
     let handle: OpaquePointer
     public let path: String
+    /// Opened in exclusive locking mode because the disk had no room for the
+    /// WAL's shared-memory file: no other process can read the index while
+    /// this connection is open, so a long-lived owner reopens it once there is room.
+    public let lockedExclusively: Bool
     private var statements: [String: Statement] = [:]
 
     public enum Mode { case readWrite, readOnly }
 
     public init(path: String, mode: Mode = .readWrite, busyTimeoutMilliseconds: Int32 = 5000) throws(DatabaseError) {
+        self.path = path
+        do {
+            handle = try Self.open(path, mode: mode, busyTimeoutMilliseconds: busyTimeoutMilliseconds, exclusive: false)
+            lockedExclusively = false
+        } catch where error.isDiskFull && mode == .readWrite {
+            // No room for the WAL's shared-memory file (a disk full to the last
+            // block, no daemon holding it): in exclusive mode SQLite keeps that
+            // index in its own memory, so a cleanup can still open the index
+            // and free the space. Only before the first access does it take.
+            handle = try Self.open(path, mode: mode, busyTimeoutMilliseconds: busyTimeoutMilliseconds, exclusive: true)
+            lockedExclusively = true
+        }
+    }
+
+    private static func open(
+        _ path: String, mode: Mode, busyTimeoutMilliseconds: Int32, exclusive: Bool
+    ) throws(DatabaseError) -> OpaquePointer {
         var handle: OpaquePointer?
         let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX
@@ -21,25 +42,34 @@ public final class Database {
             if let handle { sqlite3_close_v2(handle) }
             throw DatabaseError(code: code, message: "cannot open \(path): \(message)")
         }
-        self.handle = handle
-        self.path = path
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
-        do {
-            if mode == .readWrite {
-                try execute("PRAGMA journal_mode=WAL")
+        var pragmas = ["PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"]
+        if mode == .readWrite { pragmas.insert("PRAGMA journal_mode=WAL", at: 0) }
+        if exclusive { pragmas.insert("PRAGMA locking_mode=EXCLUSIVE", at: 0) }
+        for pragma in pragmas {
+            var message: UnsafeMutablePointer<CChar>?
+            let code = sqlite3_exec(handle, pragma, nil, nil, &message)
+            guard code == SQLITE_OK else {
+                let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+                sqlite3_free(message)
+                sqlite3_close_v2(handle)
+                throw DatabaseError(code: code, message: text, sql: pragma)
             }
-            try execute("PRAGMA synchronous=NORMAL")
-            try execute("PRAGMA foreign_keys=ON")
-        } catch {
-            sqlite3_close_v2(handle)
-            throw error
         }
+        return handle
     }
 
     deinit {
         statements.removeAll()
         sqlite3_close_v2(handle)
+    }
+
+    /// For a connection whose file was lost (deleted, replaced, truncated):
+    /// closing it then leaves the WAL alone instead of writing it into a
+    /// file that is no longer the database.
+    public func skipCheckpointOnClose() {
+        _ = storekeeper_sqlite3_skip_checkpoint_on_close(handle)
     }
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
@@ -82,6 +112,10 @@ public final class Database {
         }
         return result
     }
+
+    /// True between a `BEGIN` and its end, or while a statement holds the
+    /// implicit transaction of an unfinished step.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     public var changes: Int { Int(sqlite3_changes64(handle)) }
 

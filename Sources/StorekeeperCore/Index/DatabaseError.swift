@@ -16,6 +16,23 @@ public struct DatabaseError: Error, Equatable, CustomStringConvertible {
     /// The primary result code (`SQLITE_BUSY` for `SQLITE_BUSY_SNAPSHOT`, …).
     public var primaryCode: Int32 { code & 0xFF }
 
+    /// Another connection holds the lock (an operator's `sqlite3` in a
+    /// transaction): the same work succeeds later.
+    public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+
+    /// The filesystem has no room for the write (the WAL or its shared-memory
+    /// file cannot grow): the same work succeeds once space is freed.
+    public var isDiskFull: Bool { primaryCode == SQLITE_FULL || code == Self.shmSizeError }
+
+    /// `SQLITE_IOERR_SHMSIZE`, a macro expression Swift does not import.
+    static let shmSizeError = SQLITE_IOERR | (19 << 8)
+
+    /// The file is damaged or not a database: no retry helps, a rebuild does.
+    public var isCorrupt: Bool { primaryCode == SQLITE_CORRUPT || primaryCode == SQLITE_NOTADB }
+
+    /// Worth retrying as it is, with the changes kept: busy or out of space.
+    public var isTransient: Bool { isBusy || isDiskFull }
+
     public var description: String {
         let name = String(cString: sqlite3_errstr(code))
         var text = "SQLite error \(code) (\(name)): \(message)"

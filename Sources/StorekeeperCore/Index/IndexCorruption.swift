@@ -36,5 +36,12 @@ extension IndexStore {
         guard findings == ["ok"] else {
             throw IndexCorruption(path: database.path, detail: findings.joined(separator: "; "))
         }
+        lastPassedIntegrityCheck = ProgressLine.monotonicSeconds()
+    }
+
+    /// `checkIntegrity`, unless it passed on this connection within `seconds`.
+    public func checkIntegrity(unlessPassedWithin seconds: Double) throws {
+        if let last = lastPassedIntegrityCheck, ProgressLine.monotonicSeconds() - last < seconds { return }
+        try checkIntegrity()
     }
 }

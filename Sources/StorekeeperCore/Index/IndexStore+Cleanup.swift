@@ -21,8 +21,11 @@ extension IndexStore {
     /// is before `cutoff` (nil: any age, for quota eviction), after `key`.
     /// Ordered by (mtime, id), which is the `(category, mtime)` index order, so
     /// each page is an index range, whatever the size of the category.
+    /// `forSpace` (quota and low-disk eviction) leaves out names whose inode
+    /// has other names: removing one frees nothing.
     public func candidates(
-        category: String, ageBy: CategoryPolicy.AgeBy, before cutoff: Int64?, after key: CandidateKey?, limit: Int
+        category: String, ageBy: CategoryPolicy.AgeBy, before cutoff: Int64?, after key: CandidateKey?, limit: Int,
+        forSpace: Bool = false
     ) throws -> [Candidate] {
         let age = ageBy == .mtime ? "mtime" : "coalesce(path_date, mtime)"
         // A folder's .gitkeep keeps the folder: it is never a candidate.
@@ -31,7 +34,10 @@ extension IndexStore {
         if let cutoff {
             values.append(.integer(cutoff))
             conditions.append("\(age) < ?\(values.count)")
+            // A restored file ages from its restore, or the next run takes it straight back.
+            conditions.append("(restored_at IS NULL OR restored_at < ?\(values.count))")
         }
+        if forSpace { conditions.append("nlink <= 1") }
         if let key {
             values.append(.integer(key.ageReference))
             let ageIndex = values.count
@@ -51,8 +57,8 @@ extension IndexStore {
         try database.statement(sql).forEachRow(values) { row in
             rows.append(
                 Candidate(
-                    id: row.int64(0), file: Self.file(from: row, offset: 1), ageReference: row.int64(9),
-                    enteredAt: row.int64(10)))
+                    id: row.int64(0), file: Self.file(from: row, offset: 1), ageReference: row.int64(Self.fileColumnCount + 1),
+                    enteredAt: row.int64(Self.fileColumnCount + 2)))
         }
         return rows
     }
@@ -64,25 +70,49 @@ extension IndexStore {
         try database.statement("UPDATE files SET entered_at = ?2 WHERE path = ?1").execute([.text(path), .integer(time)])
     }
 
-    /// Files and bytes of one category, from `usage`.
-    public func usage(of category: String) throws -> (files: Int64, bytes: Int64) {
-        try database.statement("SELECT files, bytes FROM usage WHERE category = ?1")
-            .firstRow([.string(category)]) { ($0.int64(0), $0.int64(1)) } ?? (0, 0)
+    /// Files, apparent bytes and allocated bytes (what quotas count) of one category, from `usage`.
+    public func usage(of category: String) throws -> (files: Int64, bytes: Int64, allocated: Int64) {
+        try database.statement("SELECT files, bytes, allocated FROM usage WHERE category = ?1")
+            .firstRow([.string(category)]) { ($0.int64(0), $0.int64(1), $0.int64(2)) } ?? (0, 0, 0)
     }
 
     // MARK: cleanup_runs
 
-    public func beginCleanupRun(trigger: String, dryRun: Bool, startedAt: Int64) throws -> Int64 {
-        try database.statement(
-            "INSERT INTO cleanup_runs (started_at, trigger, dry_run, status) VALUES (?1, ?2, ?3, 'running')"
-        ).execute([.integer(startedAt), .string(trigger), .integer(dryRun ? 1 : 0)])
-        return try database.statement("SELECT last_insert_rowid()").firstRow { $0.int64(0) } ?? 0
+    /// What a finished run did, as its `cleanup_runs` row holds it.
+    public struct CleanupRunTotals: Sendable {
+        public var removed: Int
+        public var bytes: Int64
+        public var skipped: Int
+        public var errors: Int
+        public var detail: String
+
+        public init(removed: Int, bytes: Int64, skipped: Int, errors: Int, detail: String) {
+            self.removed = removed
+            self.bytes = bytes
+            self.skipped = skipped
+            self.errors = errors
+            self.detail = detail
+        }
     }
 
-    public func finishCleanupRun(
-        _ id: Int64, status: String, finishedAt: Int64, removed: Int, bytes: Int64, skipped: Int, errors: Int,
-        detail: String
-    ) throws {
+    /// Starts a run's row. The caller holds the cleanup lock, so a row still
+    /// `running` belongs to a run that died (killed, power lost): it is marked
+    /// `interrupted` here, in the same transaction, and counted in the result.
+    public func beginCleanupRun(trigger: String, dryRun: Bool, startedAt: Int64) throws -> (id: Int64, interrupted: Int) {
+        try database.transaction {
+            try database.statement(
+                "UPDATE cleanup_runs SET status = 'interrupted', finished_at = ?1 WHERE status = 'running'"
+            ).execute([.integer(startedAt)])
+            let interrupted = database.changes
+            try database.statement(
+                "INSERT INTO cleanup_runs (started_at, trigger, dry_run, status) VALUES (?1, ?2, ?3, 'running')"
+            ).execute([.integer(startedAt), .string(trigger), .integer(dryRun ? 1 : 0)])
+            let id = try database.statement("SELECT last_insert_rowid()").firstRow { $0.int64(0) } ?? 0
+            return (id, interrupted)
+        }
+    }
+
+    public func finishCleanupRun(_ id: Int64, status: String, finishedAt: Int64, totals: CleanupRunTotals) throws {
         try database.statement(
             """
             UPDATE cleanup_runs SET status = ?2, finished_at = ?3, files_removed = ?4, bytes_freed = ?5,
@@ -90,8 +120,27 @@ extension IndexStore {
             WHERE id = ?1
             """
         ).execute([
-            .integer(id), .string(status), .integer(finishedAt), .int(removed), .integer(bytes), .int(skipped),
-            .int(errors), .string(detail),
+            .integer(id), .string(status), .integer(finishedAt), .int(totals.removed), .integer(totals.bytes),
+            .int(totals.skipped), .int(totals.errors), .string(totals.detail),
         ])
+    }
+
+    /// Writes a whole run's row at its end, for a run whose start could not
+    /// be recorded (the index was full or locked then); returns its id.
+    public func recordCleanupRun(
+        trigger: String, dryRun: Bool, startedAt: Int64, status: String, finishedAt: Int64, totals: CleanupRunTotals
+    ) throws -> Int64 {
+        try database.statement(
+            """
+            INSERT INTO cleanup_runs (started_at, trigger, dry_run, status, finished_at, files_removed, bytes_freed,
+                files_skipped, errors, detail)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """
+        ).execute([
+            .integer(startedAt), .string(trigger), .integer(dryRun ? 1 : 0), .string(status), .integer(finishedAt),
+            .int(totals.removed), .integer(totals.bytes), .int(totals.skipped), .int(totals.errors),
+            .string(totals.detail),
+        ])
+        return try database.statement("SELECT last_insert_rowid()").firstRow { $0.int64(0) } ?? 0
     }
 }

@@ -4,6 +4,11 @@ import Glibc
 /// `categories` and `meta`. Everything else speaks in `IndexedFile`s.
 public final class IndexStore {
     public let database: Database
+    /// The file opened, by device and inode (see `IndexStore+FileCheck`).
+    public let openedFile: IndexFileIdentity?
+    /// When `checkIntegrity` last passed (monotonic seconds), so a daemon that
+    /// cleans every few seconds under pressure does not read the whole file each time.
+    var lastPassedIntegrityCheck: Double?
 
     /// Opens an existing index and brings its schema up to date.
     /// `readOnly` opens for `stats` and `verify`, which never write.
@@ -11,6 +16,7 @@ public final class IndexStore {
         guard access(path, F_OK) == 0 else {
             throw IndexStoreError.missing(path: path)
         }
+        openedFile = IndexFileIdentity(path: path)
         database = try Database(path: path, mode: readOnly ? .readOnly : .readWrite)
         if readOnly {
             let version = try database.userVersion
@@ -55,7 +61,9 @@ public final class IndexStore {
 
     // MARK: Files
 
-    static let fileColumns = "path, category, kind, size, mtime, mtime_ns, inode, path_date"
+    static let fileColumns = "path, category, kind, size, mtime, mtime_ns, inode, path_date, nlink, allocated, restored_at"
+    /// How many columns `fileColumns` names.
+    static let fileColumnCount: Int32 = 11
 
     /// A row of `fileColumns`, starting at column `offset`.
     static func file(from row: Row, offset: Int32 = 0) -> IndexedFile {
@@ -63,7 +71,9 @@ public final class IndexStore {
             path: row.bytes(offset), category: row.string(offset + 1),
             kind: row.string(offset + 2) == "symlink" ? .symlink : .file, size: row.int64(offset + 3),
             mtime: row.int64(offset + 4), mtimeNanoseconds: row.int64(offset + 5),
-            inode: UInt64(bitPattern: row.int64(offset + 6)), pathDate: row.optionalInt64(offset + 7))
+            inode: UInt64(bitPattern: row.int64(offset + 6)), pathDate: row.optionalInt64(offset + 7),
+            nlink: UInt64(bitPattern: row.int64(offset + 8)), allocated: row.int64(offset + 9),
+            restoredAt: row.optionalInt64(offset + 10))
     }
 
     /// Up to `limit` rows under `subtree` (all rows when it is empty) whose path
@@ -94,11 +104,21 @@ public final class IndexStore {
             .firstRow([.text(path)]) { Self.file(from: $0) }
     }
 
+    /// Every name of one inode (the `files_by_inode` index).
+    public func files(withInode inode: UInt64) throws -> [IndexedFile] {
+        var rows: [IndexedFile] = []
+        try database.statement("SELECT \(Self.fileColumns) FROM files WHERE inode = ?1 ORDER BY path")
+            .forEachRow([.integer(Int64(bitPattern: inode))]) { rows.append(Self.file(from: $0)) }
+        return rows
+    }
+
     public func insert(_ file: IndexedFile, now: Int64) throws {
         try database.statement(
             """
-            INSERT INTO files (path, category, kind, size, mtime, mtime_ns, inode, path_date, entered_at)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            INSERT INTO files (path, category, kind, size, mtime, mtime_ns, inode, path_date, nlink, allocated,
+                entered_at, restored_at)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                (SELECT max(restored_at) FROM restores WHERE ?1 = path OR (?1 > path || '/' AND ?1 < path || '0')))
             """
         ).execute(Self.values(of: file) + [.integer(now)])
     }
@@ -109,7 +129,8 @@ public final class IndexStore {
         try database.statement(
             """
             UPDATE files SET category = ?2, kind = ?3, size = ?4, mtime = ?5, mtime_ns = ?6, inode = ?7,
-                path_date = ?8, entered_at = max(entered_at, CAST(strftime('%s', 'now') AS INTEGER))
+                path_date = ?8, nlink = ?9, allocated = ?10,
+                entered_at = max(entered_at, CAST(strftime('%s', 'now') AS INTEGER))
             WHERE path = ?1
             """
         ).execute(Self.values(of: file))
@@ -123,8 +144,30 @@ public final class IndexStore {
         [
             .text(file.path), .string(file.category), .string(file.kind.rawValue), .integer(file.size),
             .integer(file.mtime), .integer(file.mtimeNanoseconds), .integer(Int64(bitPattern: file.inode)),
-            .optional(PathDate.timestamp(in: file.path)),
+            .optional(PathDate.timestamp(in: file.path)), .integer(Int64(bitPattern: file.nlink)),
+            .integer(file.allocated),
         ]
+    }
+
+    /// How long a restore's note waits for the watcher to index what came back.
+    static let restoreNoteSeconds: Int64 = 86_400
+
+    /// Notes that `path` (a file, or a folder and all below it) was restored
+    /// at `time`: its rows, now and when the watcher or a scan writes them
+    /// later, age from then (`restored_at`), so the next cleanup does not take
+    /// back what was just brought back with its old mtime.
+    public func noteRestore(_ path: [UInt8], at time: Int64) throws {
+        try database.statement("DELETE FROM restores WHERE restored_at < ?1")
+            .execute([.integer(time.subtractingSaturating(Self.restoreNoteSeconds))])
+        try database.statement(
+            """
+            INSERT INTO restores (path, restored_at) VALUES (?1, ?2)
+            ON CONFLICT (path) DO UPDATE SET restored_at = excluded.restored_at
+            """
+        ).execute([.text(path), .integer(time)])
+        let range = SubtreeRange(path)
+        try database.statement("UPDATE files SET restored_at = ?2 WHERE path = ?1 OR (path > ?3 AND path < ?4)")
+            .execute([.text(path), .integer(time), .text(range.lowerExclusive), .text(range.upperExclusive)])
     }
 
     // MARK: Events
@@ -150,7 +193,10 @@ public final class IndexStore {
             """
             SELECT u.category, u.files, u.bytes, c.key IS NOT NULL, c.retention_seconds, c.quota_bytes,
                    c.on_quota, c.priority,
-                   (SELECT min(f.mtime) FROM files AS f WHERE f.category = u.category)
+                   (SELECT f.mtime FROM files AS f
+                    WHERE f.category = u.category AND f.path != '.gitkeep' AND f.path NOT GLOB '*/.gitkeep'
+                    ORDER BY f.mtime LIMIT 1),
+                   u.allocated
             FROM usage AS u LEFT JOIN categories AS c ON c.key = u.category
             ORDER BY c.priority IS NULL, c.priority, u.category
             """
@@ -159,7 +205,7 @@ public final class IndexStore {
                 CategoryUsage(
                     category: row.string(0), files: row.int64(1), bytes: row.int64(2), managed: row.int64(3) != 0,
                     retentionSeconds: row.optionalInt64(4), quotaBytes: row.optionalInt64(5),
-                    onQuota: row.optionalString(6), oldestMtime: row.optionalInt64(8)))
+                    onQuota: row.optionalString(6), oldestMtime: row.optionalInt64(8), allocated: row.int64(9)))
         }
         return rows
     }

@@ -32,6 +32,9 @@ public struct StorageLayout: Sendable {
         }
     }
 
+    /// Space held back so the index can commit on a full disk (`SpaceReserve`).
+    public var spaceReserve: SpaceReserve { SpaceReserve(path: stateDirectory + "/reserve") }
+
     /// Serializes cleanup runs between the daemon, `storekeeper clean` and the
     /// cron fallback: two runs would race for the same candidates.
     public var cleanupLockPath: String { stateDirectory + "/cleanup.lock" }

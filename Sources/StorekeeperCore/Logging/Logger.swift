@@ -45,7 +45,9 @@ public final class Logger: Sendable {
         case journal
     }
 
-    public let minimumLevel: Level
+    /// The threshold; the daemon changes it when its configuration is reloaded.
+    public var minimumLevel: Level { Level(rawValue: level.load(ordering: .relaxed)) ?? .info }
+    private let level: Atomic<Int>
     public let style: Style
     /// The log file, absolute; nil when logging to stderr only.
     public let filePath: String?
@@ -70,7 +72,7 @@ public final class Logger: Sendable {
     public init(
         minimumLevel: Level, style: Style, filePath: String?, standardError: Int32 = STDERR_FILENO
     ) throws(LogFileError) {
-        self.minimumLevel = minimumLevel
+        level = Atomic(minimumLevel.rawValue)
         self.style = style
         self.standardError = standardError
         let absolute = filePath.map(Self.absolutePath)
@@ -78,6 +80,10 @@ public final class Logger: Sendable {
         var file: FileDescriptor?
         if let absolute { file = try Self.openLogFile(absolute) }
         self.sinks = Mutex(Sinks(file: file))
+    }
+
+    public func setMinimumLevel(_ newLevel: Level) {
+        level.store(newLevel.rawValue, ordering: .relaxed)
     }
 
     public func log(_ level: Level, _ message: StaticString, _ fields: [String: String] = [:]) {

@@ -32,8 +32,13 @@ public enum MetricsRenderer {
         text.family(
             "storekeeper_category_files", .gauge, help: "Files indexed per category.", samples: labelled { Double($0.files) })
         text.family(
-            "storekeeper_category_bytes", .gauge, help: "Bytes of the files indexed per category.",
+            "storekeeper_category_bytes", .gauge,
+            help: "Apparent bytes of the files indexed per category, each inode once.",
             samples: labelled { Double($0.bytes) })
+        text.family(
+            "storekeeper_category_allocated_bytes", .gauge,
+            help: "Bytes the disk allocates for the files per category, each inode once; quotas count these.",
+            samples: labelled { Double($0.allocated) })
         text.family(
             "storekeeper_category_quota_bytes", .gauge, help: "Quota per category, where one is set.",
             samples: labelled { $0.quotaBytes.map(Double.init) })
@@ -49,7 +54,7 @@ public enum MetricsRenderer {
             help: "1 while a category with a quota is over it; on_quota says whether the cleaner evicts.",
             samples: snapshot.categories.compactMap { usage in
                 guard let quota = usage.quotaBytes else { return nil }
-                return ([("category", usage.category), ("on_quota", usage.onQuota ?? "alert")], usage.bytes > quota ? 1 : 0)
+                return ([("category", usage.category), ("on_quota", usage.onQuota ?? "alert")], usage.allocated > quota ? 1 : 0)
             })
         text.family(
             "storekeeper_trash_files", .gauge, help: "Items in the trash, waiting for their retention.",
@@ -150,6 +155,23 @@ public enum MetricsRenderer {
             "storekeeper_daemon_start_time_seconds", .gauge, "When the daemon started (Unix seconds).",
             Double(daemon.startedAt))
         single("storekeeper_watches", .gauge, "Directories watched with inotify.", Double(watcher.watches))
+        single(
+            "storekeeper_config_last_reload_successful", .gauge,
+            "1 when the last configuration reload (SIGHUP) succeeded; 0 while the file on disk is refused.",
+            daemon.configReloadSuccessful ? 1 : 0)
+        single(
+            "storekeeper_config_last_reload_success_timestamp_seconds", .gauge,
+            "When the configuration was last loaded successfully (the start counts).", Double(daemon.configLoadedAt))
+        single(
+            "storekeeper_daemon_problems", .gauge,
+            "Faults the daemon is containing now (a failing step, a locked or full index, an unwritable health file).",
+            Double(daemon.problems.count))
+        text.family(
+            "storekeeper_daemon_step_failures_total", .counter,
+            help: "Failures of each step of the daemon's loop, each logged and retried with backoff.",
+            samples: ["index", "monitoring", "policy", "degraded_reconcile"].map {
+                ([("step", $0)], Double(daemon.stepFailures[$0] ?? 0))
+            })
         single(
             "storekeeper_watcher_degraded", .gauge, "1 while some directories cannot be watched (inotify watch limit).",
             watcher.degraded ? 1 : 0)

@@ -31,16 +31,27 @@ public final class JobScheduler {
         self.now = now
     }
 
-    /// Adds jobs, keeping each one's stored next run unless its schedule changed.
+    /// Adds jobs, keeping each one's stored next run unless its schedule
+    /// changed. A stored run later than the schedule's next occurrence
+    /// (written while the clock was fast) is not trusted: it would keep an
+    /// hourly job from running for years.
     public func register(_ newJobs: [Job]) throws {
         let stored = Dictionary(uniqueKeysWithValues: try store.jobs().map { ($0.name, $0) })
         let time = now()
         for job in newJobs {
-            if let record = stored[job.name], record.schedule == job.scheduleText, let next = record.nextRunAt {
+            if let record = stored[job.name], record.schedule == job.scheduleText, let next = record.nextRunAt,
+                next <= job.schedule.nextFire(after: time) ?? Int64.max
+            {
                 nextRun[job.name] = next
             } else {
                 let next = job.schedule.nextFire(after: time)
-                try store.registerJob(name: job.name, schedule: job.scheduleText, nextRunAt: next)
+                do {
+                    try store.registerJob(name: job.name, schedule: job.scheduleText, nextRunAt: next)
+                } catch {
+                    // A full or locked index must not keep the jobs from running;
+                    // the row is written with the job's first run.
+                    logger.warning("cannot record a job's schedule yet", ["job": job.name, "error": "\(error)"])
+                }
                 nextRun[job.name] = next
             }
             jobs.append(job)

@@ -56,10 +56,11 @@ public final class FileDescriptor {
         return FileStatus(st)
     }
 
-    public func write(_ bytes: [UInt8]) throws(SystemCallError) {
+    /// Writes all of `bytes`; `path` only names the file in an error.
+    public func write(_ bytes: [UInt8], path: [UInt8]? = nil) throws(SystemCallError) {
         var offset = 0
         while offset < bytes.count {
-            let written = try retryingEINTR("write") {
+            let written = try retryingEINTR("write", path: path) {
                 bytes.withUnsafeBytes { Glibc.write(rawValue, $0.baseAddress! + offset, bytes.count - offset) }
             }
             offset += written

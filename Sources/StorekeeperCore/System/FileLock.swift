@@ -2,7 +2,8 @@ import Glibc
 
 /// An exclusive `flock` on a lock file, held until `release()` or deinit.
 /// The kernel drops it when the process dies, so a crash never leaves a stale
-/// lock; the holder's pid is written into the file only to name it in errors.
+/// lock; the holder's pid is written into the file only to name it in errors,
+/// and only when there is room: taking a lock never needs free space.
 public final class FileLock {
     public let path: String
     private let descriptor: FileDescriptor
@@ -36,8 +37,10 @@ public final class FileLock {
             }
             throw SystemCallError(call: "flock", path: PathBytes.bytes(path), errno: code)
         }
+        // Best effort: the pid only names the holder in errors, and writing it
+        // needs a free block — a cleanup on a full disk must still get its lock.
         _ = ftruncate(descriptor.rawValue, 0)
-        try descriptor.write(Array("\(getpid())\n".utf8))
+        _ = try? descriptor.write(Array("\(getpid())\n".utf8), path: PathBytes.bytes(path))
     }
 
     public func release() {

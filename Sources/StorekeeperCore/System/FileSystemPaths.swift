@@ -50,7 +50,7 @@ public enum FileSystemPaths {
         let descriptor = try FileDescriptor.open(
             PathBytes.bytes(temporary), flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: mode)
         do {
-            try descriptor.write(Array(contents.utf8))
+            try descriptor.write(Array(contents.utf8), path: PathBytes.bytes(path))
             _ = try retryingEINTR("fchmod", path: PathBytes.bytes(temporary)) { fchmod(descriptor.rawValue, mode) }
             _ = try retryingEINTR("fsync", path: PathBytes.bytes(temporary)) { fsync(descriptor.rawValue) }
             descriptor.close()

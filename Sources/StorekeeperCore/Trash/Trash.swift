@@ -184,7 +184,11 @@ public final class Trash {
                     size: (try? files.treeSize(of: trashName, within: chain)) ?? 0, category: nil,
                     problem: .missingInfo))
         }
-        try resync(rows, with: items)
+        do {
+            try resync(rows, with: items)
+        } catch let error as DatabaseError where error.isTransient {
+            // What is listed comes from the disk; the rows catch up next time.
+        }
         return items.sorted {
             $0.deletedAt != $1.deletedAt ? $0.deletedAt < $1.deletedAt : $0.trashName.lexicographicallyPrecedes($1.trashName)
         }
@@ -304,6 +308,7 @@ public final class Trash {
         try unlinkInfo(item.trashName)
         try store.database.transaction {
             try store.deleteTrashRow(item.trashName)
+            try store.noteRestore(path, at: clock())
             try store.record(
                 IndexEvent(
                     time: clock(), action: .restore, path: path, newPath: item.trashName, category: item.category,
@@ -378,10 +383,10 @@ public final class Trash {
                 try unlinkInfo(item.trashName)
             } catch {
                 purge.failures.append("\(PathBytes.display(item.trashName)): \(error)")
-                try store.addCleanupTotals(
+                try? store.addCleanupTotals(
                     category: item.category ?? IndexStore.unknownCategory, reason: .trashPurge, files: 0, bytes: 0,
                     errors: 1)
-                try store.record(
+                try? store.record(
                     IndexEvent(
                         time: clock(), action: .error, path: item.originalPath.isEmpty ? nil : item.originalPath,
                         newPath: item.trashName, category: item.category, size: item.size, cause: cause,
@@ -390,19 +395,29 @@ public final class Trash {
             }
             purge.files += 1
             purge.bytes = purge.bytes.addingSaturating(freed)
-            try store.database.transaction {
-                try store.deleteTrashRow(item.trashName)
-                try store.addCleanupTotals(
-                    category: item.category ?? IndexStore.unknownCategory, reason: .trashPurge, files: 1, bytes: freed,
-                    errors: 0)
-                try store.record(
-                    IndexEvent(
-                        time: clock(), action: .delete, path: item.originalPath.isEmpty ? nil : item.originalPath,
-                        newPath: item.trashName, category: item.category, size: freed, cause: cause,
-                        detail: item.problem.map { "\($0)" }))
+            // The entry is gone whatever the index says; on a full disk its row
+            // waits for the next `list`, and the purge goes on freeing space.
+            do {
+                try record(purged: item, freed: freed, cause: cause)
+            } catch let error as DatabaseError where error.isTransient {
+                purge.unrecorded += 1
             }
         }
         return purge
+    }
+
+    private func record(purged item: TrashedItem, freed: Int64, cause: String) throws {
+        try store.database.transaction {
+            try store.deleteTrashRow(item.trashName)
+            try store.addCleanupTotals(
+                category: item.category ?? IndexStore.unknownCategory, reason: .trashPurge, files: 1, bytes: freed,
+                errors: 0)
+            try store.record(
+                IndexEvent(
+                    time: clock(), action: .delete, path: item.originalPath.isEmpty ? nil : item.originalPath,
+                    newPath: item.trashName, category: item.category, size: freed, cause: cause,
+                    detail: item.problem.map { "\($0)" }))
+        }
     }
 
     // MARK: Usage

@@ -7,6 +7,9 @@ public struct TrashPurge: Equatable, Sendable {
     /// One line per entry left in place because the world said no
     /// (an immutable file, a permission): the purge goes on without it.
     public var failures: [String] = []
+    /// Entries removed whose rows the index could not take then (a full
+    /// disk, another writer): the next `Trash.list` drops those rows.
+    public var unrecorded = 0
 
     public init() {}
 }

@@ -107,9 +107,16 @@ public final class Indexer {
         let started = ProgressLine.monotonicSeconds()
         var seen: Set<Int32> = []
         unwatchedByWalk.removeAll()
-        let summary = try scanner.reconcile(onDirectory: { [self] directory, path in
-            if let watch = watch(directory, path: path) { seen.insert(watch) }
-        })
+        let summary: Scanner.Summary
+        do {
+            summary = try scanner.reconcile(onDirectory: { [self] directory, path in
+                if let watch = watch(directory, path: path) { seen.insert(watch) }
+            })
+        } catch {
+            // Not done until it is done: the next turn tries the whole walk again.
+            needsFullReconcile = true
+            throw error
+        }
         // Watches of directories the walk no longer found are stale.
         for (watch, _) in watches.all where !seen.contains(watch) {
             inotify.removeWatch(watch)
@@ -262,6 +269,20 @@ public final class Indexer {
         }
     }
 
+    /// For long work between its slices (a cleanup): applies what is queued
+    /// like `processQueued`, but a batch the index cannot take now stays
+    /// gathered for the daemon's loop to retry, so a busy or full index does
+    /// not abort a cleanup that is freeing the very space it needs.
+    public func catchUp() throws(Stop) {
+        do {
+            try processQueued()
+        } catch let stop as Stop {
+            throw stop
+        } catch {
+            logger.warning("the index cannot take the watcher's changes now; they are kept", ["error": "\(error)"])
+        }
+    }
+
     /// Called after every `processQueued`, wherever it was called from.
     public var afterBatch: (() -> Void)?
 
@@ -379,19 +400,15 @@ public final class Indexer {
 
     // MARK: Applying a batch
 
+    /// Applies the gathered batch in one transaction. When the index cannot
+    /// take it (another process holds the write lock, or the disk is full),
+    /// nothing is dropped: the batch stays gathered, grows with what arrives
+    /// meanwhile, and is applied whole on a later turn — every entry in it is
+    /// a path to `lstat` again, so applying it late is as exact as applying it now.
     private func applyBatch() throws {
-        defer {
-            parents.reset()
-            structural.removeAll(keepingCapacity: true)
-            dirty.removeAll(keepingCapacity: true)
-            dirtySet.removeAll(keepingCapacity: true)
-            newDirectories.removeAll()
-            subtreesToReconcile.removeAll()
-            fileMoveSources.removeAll()
-            fileMoves.removeAll()
-            fileMovedAway.removeAll()
-        }
         if needsFullReconcile {
+            // A full reconcile covers everything gathered so far.
+            clearBatch()
             needsFullReconcile = false
             try reconcileEverything(reason: "lost events")
             return
@@ -401,6 +418,7 @@ public final class Indexer {
 
         let time = now()
         var directoriesFound: [[UInt8]] = []
+        defer { parents.reset() }
         try store.database.transaction {
             for change in structural { try apply(change, time: time) }
             for key in dirty {
@@ -411,12 +429,31 @@ public final class Indexer {
             }
         }
         status.lastCommitAt = time
-        for key in newDirectories {
-            guard let directory = watches.path(of: key.watch) else { continue }
-            try reconcileSubtree(PathBytes.join(directory, key.name))
+        var subtrees = newDirectories.compactMap { key in watches.path(of: key.watch).map { PathBytes.join($0, key.name) } }
+        subtrees += directoriesFound + subtreesToReconcile
+        clearBatch()
+        // A reconcile that fails leaves itself and the ones after it for the next turn.
+        while let subtree = subtrees.first {
+            do {
+                try reconcileSubtree(subtree)
+            } catch {
+                subtreesToReconcile = subtrees
+                throw error
+            }
+            subtrees.removeFirst()
         }
-        for path in directoriesFound + subtreesToReconcile { try reconcileSubtree(path) }
         status.watches = watches.count
+    }
+
+    private func clearBatch() {
+        structural.removeAll(keepingCapacity: true)
+        dirty.removeAll(keepingCapacity: true)
+        dirtySet.removeAll(keepingCapacity: true)
+        newDirectories.removeAll()
+        subtreesToReconcile.removeAll()
+        fileMoveSources.removeAll()
+        fileMoves.removeAll()
+        fileMovedAway.removeAll()
     }
 
     private func apply(_ change: StructuralChange, time: Int64) throws {
@@ -443,6 +480,14 @@ public final class Indexer {
     /// Brings one path's row in line with `lstat`. Returns the path when it
     /// turned out to be a directory, which is then read and watched.
     private func refresh(_ path: [UInt8], time: Int64) throws -> [UInt8]? {
+        var linked: Set<UInt64> = []
+        let directory = try refreshName(path, time: time, linked: &linked)
+        if !linked.isEmpty { try refreshOtherNames(of: linked, except: path, time: time) }
+        return directory
+    }
+
+    /// `refresh` for one name; `linked` gets the inodes whose other names need a look.
+    private func refreshName(_ path: [UInt8], time: Int64, linked: inout Set<UInt64>) throws -> [UInt8]? {
         let onDisk: FileStatus?
         do {
             onDisk = try parents.status(of: path)
@@ -452,6 +497,11 @@ public final class Indexer {
             return nil
         }
         let row = try store.file(at: path)
+        // A write, truncate or utime through one name changes what every name
+        // of the inode shows, and a name going changes the others' link count,
+        // but inotify reports only the name used.
+        if let row, row.nlink > 1 { linked.insert(row.inode) }
+        if let onDisk, onDisk.isIndexed, onDisk.nlink > 1 { linked.insert(onDisk.inode) }
         guard let onDisk, onDisk.isIndexed, onDisk.device == baseDevice else {
             if let row {
                 try store.delete(path: path)
@@ -490,5 +540,26 @@ public final class Indexer {
                 IndexEvent(time: time, action: .create, path: path, category: file.category, size: file.size, cause: "watcher"))
         }
         return nil
+    }
+
+    /// Brings the other indexed names of `inodes` in line with `lstat`. A name
+    /// that is gone is left to its own event (removing a name always makes one).
+    private func refreshOtherNames(of inodes: Set<UInt64>, except path: [UInt8], time: Int64) throws {
+        for inode in inodes.sorted() {
+            for row in try store.files(withInode: inode) where row.path != path {
+                // Unreadable now: its own event, or the next reconcile, tells.
+                guard let onDisk = try? parents.status(of: row.path), onDisk.isIndexed, onDisk.device == baseDevice
+                else { continue }
+                let file = IndexedFile(path: row.path, category: categorizer.category(of: row.path), status: onDisk)
+                let differences = row.differences(from: file)
+                guard !differences.isEmpty else { continue }
+                try store.update(file)
+                status.modified += 1
+                try store.record(
+                    IndexEvent(
+                        time: time, action: .modify, path: row.path, category: file.category, size: file.size,
+                        cause: "watcher", detail: differences.joined(separator: ", ")))
+            }
+        }
     }
 }

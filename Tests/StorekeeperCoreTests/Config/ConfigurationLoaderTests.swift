@@ -49,14 +49,16 @@ import StorekeeperCore
 
     @Test func defaultConfigLoadsWithOnlyTheRelativePathWarning() throws {
         let path = Self.packageRoot.appendingPathComponent("config/storekeeper.yaml").path
-        let (configuration, warnings) = try ConfigurationLoader.load(file: path, environment: [:], currentDirectory: "/srv/app")
-        #expect(configuration.basePath == "/srv/app/storage")
-        #expect(configuration.indexPath == "/srv/app/storage/.storekeeper/index.db")
+        let (configuration, warnings) = try ConfigurationLoader.load(
+            file: path, environment: [:], currentDirectory: "/srv/app", noteRelativePaths: true)
+        let storage = Self.packageRoot.resolvingSymlinksInPath().path + "/storage"
+        #expect(configuration.basePath == storage)
+        #expect(configuration.indexPath == storage + "/.storekeeper/index.db")
         #expect(configuration.categories == CategoryPolicy.builtIns)
         #expect(configuration.cleanup == CleanupSettings())
         #expect(configuration.monitoring == MonitoringSettings())
         #expect(warnings.map(\.key) == ["storage.base_path"])
-        #expect(warnings.first?.message == "relative path './storage' is resolved against the working directory: /srv/app/storage")
+        #expect(warnings.first?.message == "relative path '../storage' is resolved against the config file's folder: \(storage)")
     }
 
     // MARK: - Values
@@ -79,6 +81,7 @@ import StorekeeperCore
                     - thumbnails
                   age_by: path_date
                 archive:
+                scratch:
               cleanup:
                 enabled: false
                 schedule: "30 3 * * 1"
@@ -144,7 +147,7 @@ import StorekeeperCore
     }
 
     @Test func extraCategoryKeyMapsToADashedFolder() throws {
-        let (configuration, _) = try load("storage:\n  base_path: /s\n  retention:\n    raw_audio: 1d\n")
+        let (configuration, _) = try load("storage:\n  base_path: /s\n  retention:\n    raw_audio: 1d\n  categories:\n    raw_audio:\n")
         #expect(configuration.category(forDirectory: "raw-audio")?.retentionSeconds == 86_400)
     }
 
@@ -154,7 +157,7 @@ import StorekeeperCore
         ("storage:\n  base_path: /s\n  cleanup:\n    bogus: 1\n",
          "c.yaml:4: storage.cleanup.bogus: unknown key"),
         ("storage:\n  base_path: /s\n  retension:\n    temp: 1d\n",
-         "c.yaml:3: storage.retension: unknown key"),
+         "c.yaml:3: storage.retension: unknown key; did you mean 'retention'?"),
         ("storage:\n  base_path: /s\n  categories:\n    temp:\n      quota: 1GiB\n",
          "c.yaml:5: storage.categories.temp.quota: unknown key"),
         ("storage:\n  base_path: /s\n  retention:\n    temp: 5 days\n",
@@ -255,7 +258,7 @@ import StorekeeperCore
 
     // MARK: - Environment
 
-    private let minimal = "storage:\n  base_path: /s\n  retention:\n    scratch: 1d\n"
+    private let minimal = "storage:\n  base_path: /s\n  retention:\n    scratch: 1d\n  categories:\n    scratch:\n"
 
     @Test func environmentWinsOverTheFile() throws {
         let (configuration, warnings) = try load(minimal, environment: [
@@ -281,7 +284,9 @@ import StorekeeperCore
     }
 
     @Test func environmentBasePathAloneIsEnough() throws {
-        let (configuration, warnings) = try load("storage:\n  cleanup:\n    dry_run: true\n", environment: ["STORAGE_BASE_PATH": "media"])
+        let (configuration, warnings) = try ConfigurationLoader.load(
+            text: "storage:\n  cleanup:\n    dry_run: true\n", file: "c.yaml", environment: ["STORAGE_BASE_PATH": "media"],
+            currentDirectory: "/work/dir", noteRelativePaths: true)
         #expect(configuration.basePath == "/work/dir/media")
         #expect(warnings.map(\.description) == [
             "environment: STORAGE_BASE_PATH: relative path 'media' is resolved against the working directory: /work/dir/media",
@@ -307,7 +312,7 @@ import StorekeeperCore
     // MARK: - Warnings
 
     @Test func warningsForSurprisingButValidSettings() throws {
-        let (_, warnings) = try load("""
+        let (_, warnings) = try ConfigurationLoader.load(text: """
             app:
               name: media-analysis
             storage:
@@ -317,12 +322,13 @@ import StorekeeperCore
               quotas:
                 frames: 0
             logging: x
-            """, environment: ["STORAGE_QUOTA_NOPE": "1GiB"])
+            """, file: "c.yaml", environment: ["STORAGE_QUOTA_NOPE": "1GiB"], currentDirectory: "/work/dir",
+            noteRelativePaths: true)
         #expect(warnings.map(\.description) == [
             "c.yaml:1: app: ignored: not a Storekeeper setting (left to the host application)",
             "c.yaml:9: logging: ignored: not a Storekeeper setting (left to the host application)",
             "environment: STORAGE_QUOTA_NOPE: ignored: no configured category is named 'nope'",
-            "c.yaml:4: storage.base_path: relative path './storage' is resolved against the working directory: /work/dir/storage",
+            "c.yaml:4: storage.base_path: relative path './storage' is resolved against the config file's folder: /work/dir/storage",
             "c.yaml:6: storage.retention.temp: retention 0: every file is expired at once",
             "c.yaml:8: storage.quotas.frames: quota 0: the category is always over quota",
         ])
