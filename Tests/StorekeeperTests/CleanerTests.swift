@@ -3,8 +3,9 @@ import Glibc
 import StorekeeperCore
 import Testing
 
-/// The cleaner through the binary: the seed's own test suite (PRD §5.1–5.2),
-/// every skip reason, and the cases where the seed's sketch goes wrong (SPEC §9).
+/// The cleaner through the binary: the original Python design's own test
+/// suite, every skip reason, and the cases where that design went wrong
+/// (docs/architecture.md, "Where Storekeeper comes from").
 @Suite struct CleanerTests {
     /// A tree with a config of our own (trash off unless asked), initialized.
     static func tree(_ extra: String = "", useTrash: Bool = false, base: String? = nil) throws -> TemporaryTree {
@@ -37,7 +38,7 @@ import Testing
         return lstat(tree.base + "/" + path, &status) == 0
     }
 
-    // MARK: The seed's suite, as end-to-end tests of our binary
+    // MARK: The original Python design's suite, as end-to-end tests of our binary
 
     @Test func oldTempFilesAreRemovedAndNewOnesKept() throws {
         let tree = try Self.tree()
@@ -48,7 +49,8 @@ import Testing
         #expect(!Self.exists(tree, "temp/p1/old.tmp"))
         #expect(Self.exists(tree, "temp/p1/new.tmp"))
         #expect(json["total_files_removed"] as? Int == 1)
-        #expect(json["total_bytes_freed"] as? Int == 4)
+        // Freed is what the disk allocated for the 4-byte file (migration 4).
+        #expect(json["total_bytes_freed"] as? Int == (try HardLinkTests.allocated(forSize: 4)))
         #expect(try tree.storekeeper(["verify"]).status == 0)
     }
 
@@ -88,7 +90,8 @@ import Testing
     @Test func anUndeletableFileIsAnErrorThatDoesNotStopTheRun() throws {
         let tree = try Self.tree()
         try tree.sh("mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
-        // chmod 444 does not stop unlink (SPEC §9.9): an immutable folder does, even for root.
+        // chmod 444 does not stop unlink, though the earlier design's test assumed it did:
+        // an immutable folder does, even for root.
         let chattr = try Shell.run(["chattr", "+i", tree.base + "/temp/p/f2"], in: "/")
         try #require(chattr.status == 0, "chattr +i needs an ext4/xfs/btrfs temp dir: \(chattr.stderr)")
         defer { _ = try? Shell.run(["chattr", "-i", tree.base + "/temp/p/f2"], in: "/") }
@@ -100,6 +103,10 @@ import Testing
         #expect(Self.exists(tree, "temp/p/f2"))
         #expect(!Self.exists(tree, "temp/p/f1") && !Self.exists(tree, "temp/p/f3"))
         #expect(try tree.sqlite("SELECT count(*) FROM events WHERE action = 'error' AND path = 'temp/p/f2'") == "1")
+        // The log, the run's row and the metric agree: a run with an error failed.
+        #expect(output.contains("cleanup finished") && output.contains("status=failed"), "\(output)")
+        #expect(try tree.sqlite("SELECT status, errors FROM cleanup_runs ORDER BY id DESC LIMIT 1") == "failed|1")
+        #expect(try tree.storekeeper(["stats", "--prometheus"]).stdout.contains("storekeeper_cleanup_last_run_failed 1\n"))
     }
 
     @Test func concurrentRunsRemoveEachFileOnce() throws {
@@ -128,7 +135,7 @@ import Testing
         #expect(try tree.sqlite("SELECT count(DISTINCT path) FROM events WHERE action = 'delete' AND cause = 'expired'") == "400")
     }
 
-    // MARK: Where the seed's sketch is wrong (SPEC §9)
+    // MARK: Where the earlier design went wrong
 
     @Test func batchSizeSlicesButNeverCapsARun() throws {
         let tree = try Self.tree()
@@ -139,7 +146,7 @@ import Testing
         #expect(status == 0, "\(output)")
         #expect(Self.category(json, "temp")["files_removed"] as? Int == 250)
         let freed = Self.category(json, "temp")["bytes_freed"] as? Int
-        let expected = (1...250).reduce(0) { $0 + String($1).count + 1 }
+        let expected = try (1...250).reduce(0) { $0 + (try HardLinkTests.allocated(forSize: String($1).count + 1)) }
         #expect(freed == expected, "bytes are those of the files removed")
         #expect(try tree.sqlite("SELECT files_removed FROM cleanup_runs ORDER BY id DESC LIMIT 1") == "250")
     }
@@ -155,16 +162,17 @@ import Testing
     }
 
     @Test func quotasEvictOldestFirstDownToNinetyPercent() throws {
-        let tree = try Self.tree("  quotas:\n    frames: 1000\n")
-        // Ten 150-byte frames, none expired, oldest first by name.
-        try tree.sh("mkdir -p frames/v && for i in 0 1 2 3 4 5 6 7 8 9; do head -c 150 /dev/zero > frames/v/f$i; touch -d \"$((10 - i)) hours ago\" frames/v/f$i; done")
+        // Quotas count allocated bytes: whole 4 KiB blocks, so a 150-byte file would count 4096.
+        let tree = try Self.tree("  quotas:\n    frames: 27307\n")
+        // Ten 4096-byte frames, none expired, oldest first by name.
+        try tree.sh("mkdir -p frames/v && for i in 0 1 2 3 4 5 6 7 8 9; do head -c 4096 /dev/zero > frames/v/f$i; touch -d \"$((10 - i)) hours ago\" frames/v/f$i; done")
         let (status, json, output) = try Self.clean(tree)
         #expect(status == 0, "\(output)")
-        // 1500 bytes > 1000: remove oldest until ≤ 900, i.e. 4 files (900 left).
+        // 40960 bytes > 27307: remove oldest until ≤ 24576 (90 %), i.e. 4 files (24576 left).
         #expect(Self.category(json, "frames")["files_evicted"] as? Int == 4)
         for i in 0..<4 { #expect(!Self.exists(tree, "frames/v/f\(i)")) }
         for i in 4..<10 { #expect(Self.exists(tree, "frames/v/f\(i)")) }
-        #expect(try tree.sqlite("SELECT bytes FROM usage WHERE category = 'frames'") == "900")
+        #expect(try tree.sqlite("SELECT bytes FROM usage WHERE category = 'frames'") == "24576")
         #expect(try tree.sqlite("SELECT count(*) FROM events WHERE action = 'evict' AND cause = 'quota'") == "4")
     }
 
@@ -259,15 +267,13 @@ import Testing
 
     // MARK: Low disk
 
-    @Test func lowDiskEmptiesTheTrashThenEvictsInPriorityOrder() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("lowdisk-\(UUID().uuidString)").path
-        mkdir(base, 0o755)
-        let mount = try Shell.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", base], in: "/")
-        try #require(mount.status == 0, "mount needs root: \(mount.stderr)")
-        defer {
-            _ = try? Shell.run(["umount", "-l", base], in: "/")
-            rmdir(base)
-        }
+    @Test(.enabled(if: geteuid() == 0, "mounts a tmpfs, which needs root"))
+    func lowDiskPurgesTheTrashAndEvictsUnexpiredFilesOnlyWhenAskedInPriorityOrder() throws {
+        let disk = try SmallFilesystem(
+            at: FileManager.default.temporaryDirectory.appendingPathComponent("lowdisk-\(UUID().uuidString)").path,
+            size: "8m")
+        defer { withExtendedLifetime(disk) {} }
+        let base = disk.path
         let tree = try Self.tree("  monitoring:\n    alert_threshold_percent: 0\n", useTrash: true, base: base)
         // First, with room to spare, an expired file goes to the trash.
         let inBase = { (script: String) in try Shell.run(["bash", "-c", "set -e; " + script], in: base) }
@@ -279,14 +285,26 @@ import Testing
         let fill = try inBase(
             "mkdir -p temp/a frames/v outputs/o && for i in 1 2 3 4; do head -c 524288 /dev/zero > temp/a/t$i; touch -d \"$((10 - i)) hours ago\" temp/a/t$i; head -c 524288 /dev/zero > frames/v/f$i; head -c 524288 /dev/zero > outputs/o/o$i; done")
         #expect(fill.status == 0)
+        // The trash is off now: what it holds is purged all the same.
         try tree.writeConfig(
-            "storage:\n  base_path: \"\(base)\"\n  monitoring:\n    alert_threshold_percent: 35\n")
+            "storage:\n  base_path: \"\(base)\"\n  cleanup:\n    use_trash: false\n  monitoring:\n    alert_threshold_percent: 35\n")
         #expect(try FileSystemSpace.of(base).freePercent < 35)
-        let (status, json, output) = try Self.clean(tree)
+
+        // An alert threshold alone never deletes an unexpired file.
+        var (status, json, output) = try Self.clean(tree)
         #expect(status == 0, "\(output)")
         #expect(json["low_disk"] as? Bool == true)
-        #expect((json["trash"] as? [String: Int])?["files_purged"] == 1, "the trash goes first")
-        // temp goes first (priority order), oldest first; frames only if temp was not enough.
+        #expect((json["trash"] as? [String: Int])?["files_purged"] == 1, "the trash goes first, use_trash or not")
+        #expect(json["total_files_removed"] as? Int == 0, "\(output)")
+        for i in 1...4 { #expect(exists("temp/a/t\(i)") && exists("frames/v/f\(i)") && exists("outputs/o/o\(i)")) }
+        #expect(output.contains("unexpired files are kept"), "\(output)")
+
+        // Opted in, below its own threshold: temp first, oldest first; outputs never.
+        try tree.writeConfig(
+            "storage:\n  base_path: \"\(base)\"\n  cleanup:\n    low_disk:\n      evict_unexpired: true\n"
+                + "      evict_below_percent: 35\n  monitoring:\n    alert_threshold_percent: 35\n")
+        (status, json, output) = try Self.clean(tree)
+        #expect(status == 0, "\(output)")
         let evicted = Self.category(json, "temp")["files_evicted"] as? Int ?? 0
         #expect((1...4).contains(evicted), "\(output)")
         #expect(Self.category(json, "frames")["files_evicted"] as? Int == 0, "\(output)")
@@ -295,17 +313,19 @@ import Testing
         #expect(exists("temp/.gitkeep"))
         #expect(try FileSystemSpace.of(base).freePercent >= 35)
         #expect(try tree.storekeeper(["trash", "list"]).stdout.contains("temp/a/t") == false, "evictions under low disk are deleted, not trashed")
+        #expect(try tree.storekeeper(["verify"]).status == 0)
     }
 
     // MARK: With the daemon
 
     @Test func theDaemonEvictsWhenACategoryCrossesItsQuota() throws {
-        let tree = try Self.tree("  quotas:\n    temp: 1000\n")
+        let tree = try Self.tree("  quotas:\n    temp: 40960\n")
         let daemon = try DaemonProcess(tree)
-        // Twelve 100-byte files, oldest first by name, moved in at once: 1200 bytes crosses 1000.
-        try tree.sh("mkdir -p ../q && for i in 10 11 12 13 14 15 16 17 18 19 20 21; do head -c 100 /dev/zero > ../q/f$i; touch -d \"$((30 - i)) minutes ago\" ../q/f$i; done && mv ../q temp/q")
+        // Twelve 4096-byte files (quotas count whole blocks), oldest first by
+        // name, moved in at once: 49152 bytes crosses 40960.
+        try tree.sh("mkdir -p ../q && for i in 10 11 12 13 14 15 16 17 18 19 20 21; do head -c 4096 /dev/zero > ../q/f$i; touch -d \"$((30 - i)) minutes ago\" ../q/f$i; done && mv ../q temp/q")
         try waitFor("the daemon to evict down to 90 % of the quota") {
-            try tree.sqlite("SELECT bytes FROM usage WHERE category = 'temp'") == "900"
+            try tree.sqlite("SELECT bytes FROM usage WHERE category = 'temp'") == "36864"
         }
         for i in 10..<13 { #expect(!Self.exists(tree, "temp/q/f\(i)"), "oldest go first") }
         for i in 13..<22 { #expect(Self.exists(tree, "temp/q/f\(i)")) }

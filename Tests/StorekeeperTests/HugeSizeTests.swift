@@ -60,7 +60,7 @@ import Testing
             let commands = [
                 ["scan"], ["stats"], ["stats", "--json"], ["stats", "--prometheus"], ["verify"], ["clean", "--dry-run"],
                 ["clean"], ["stats"], ["trash", "list"], ["trash", "list", "--json"], ["stats", "--prometheus"],
-                ["trash", "empty"], ["jobs"], ["check"],
+                ["trash", "empty", "--all"], ["jobs"], ["check"],
             ]
             for command in commands {
                 Self.expectNoCrash(try tree.storekeeper(command), command)
@@ -85,24 +85,26 @@ import Testing
             let clean = try tree.storekeeper(["clean", "--json"])
             Self.expectNoCrash(clean, ["clean", "--json"])
             let report = try #require(try JSONSerialization.jsonObject(with: Data(clean.stdout.utf8)) as? [String: Any])
-            // Expired temp files and frames over quota: four huge files into the trash.
-            #expect(report["total_files_removed"] as? Int == 4, "\(clean.stdout)")
-            #expect(report["total_bytes_freed"] as? Int64 == Int64.max)
+            // The expired temp files go into the trash. Quotas and "freed" count
+            // allocated blocks, which sparse files have none of: frames is not
+            // over its quota, and nothing was freed.
+            #expect(report["total_files_removed"] as? Int == 2, "\(clean.stdout)")
+            #expect(report["total_bytes_freed"] as? Int64 == 0)
 
             let list = try tree.storekeeper(["trash", "list", "--json"])
             Self.expectNoCrash(list, ["trash", "list", "--json"])
             let trash = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
-            #expect(trash["total_items"] as? Int == 4)
+            #expect(trash["total_items"] as? Int == 2)
             #expect(trash["total_bytes"] as? Int64 == Int64.max)
             #expect((try Self.statsJSON(tree)["trash"] as? [String: Any])?["bytes"] as? Int64 == Int64.max)
 
-            let empty = try tree.storekeeper(["trash", "empty"])
-            Self.expectNoCrash(empty, ["trash", "empty"])
+            let empty = try tree.storekeeper(["trash", "empty", "--all"])
+            Self.expectNoCrash(empty, ["trash", "empty", "--all"])
             #expect(empty.status == 0)
             // The purge updated its table after deleting: nothing is left in either.
             #expect(try tree.sqlite("SELECT count(*) FROM trash") == "0")
             #expect(try tree.sqlite("SELECT files FROM trash_usage") == "0")
-            #expect(try tree.sqlite("SELECT bytes FROM cleanup_totals WHERE reason = 'trash_purge' AND category = 'frames'")
+            #expect(try tree.sqlite("SELECT bytes FROM cleanup_totals WHERE reason = 'trash_purge' AND category = 'temp'")
                 == "9223372036854775807")
             let verify = try tree.storekeeper(["verify"])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
@@ -127,13 +129,11 @@ import Testing
             #expect(stats["total_bytes"] as? Int64 == Int64.max)
             #expect(try HTTPClient.curl([daemon.url + "/metrics"]).body.contains("storekeeper_category_bytes"))
 
-            // frames is over its quota: the policy check (every 2 s) evicts it
-            // into the trash, where the trash's bytes pass Int64.max too.
-            try waitFor("the daemon to evict frames over its quota", timeout: 60) {
-                guard daemon.process.isRunning else { return true }
-                return !FileManager.default.fileExists(atPath: tree.base + "/frames/big1")
-                    && !FileManager.default.fileExists(atPath: tree.base + "/frames/more1")
-            }
+            // A cleanup through the API moves the expired temp files into the
+            // trash, where the trash's bytes pass Int64.max too.
+            let cleanup = try HTTPClient.curl(["-X", "POST", daemon.url + "/api/v1/storage/cleanup?dry_run=false"])
+            #expect(cleanup.status == 200, "\(cleanup.body)")
+            #expect(!FileManager.default.fileExists(atPath: tree.base + "/temp/big1"))
             #expect(daemon.process.isRunning, "\(daemon.log)")
             // A few more seconds of policy checks, health writes and requests.
             try waitFor("a few seconds of the daemon's loop", timeout: 60) {

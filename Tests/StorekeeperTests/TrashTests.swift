@@ -77,6 +77,9 @@ import Testing
         ["trash"], ["trash", "bogus"], ["trash", "restore"], ["trash", "list", "extra"],
         ["trash", "empty", "--older-than", "soon"], ["trash", "empty", "--older-than", "-1"],
         ["trash", "list", "--older-than", "1d"],
+        // Deleting for good takes an age with a unit, or --all: never a bare number, never nothing.
+        ["trash", "empty"], ["trash", "empty", "--older-than", "2"], ["trash", "empty", "--all", "--older-than", "1d"],
+        ["trash", "list", "--all"],
     ])
     func mistakesAreUsageErrors(arguments: [String]) throws {
         let result = try tree.storekeeper(arguments)
@@ -173,7 +176,7 @@ import Testing
         #expect(try tree.sqlite("SELECT files, bytes FROM trash_usage") == "1|10")
         #expect(try tree.sqlite("SELECT path, cause FROM events WHERE action = 'delete'") == "temp/old.tmp|manual")
 
-        let all = try tree.storekeeper(["trash", "empty"])
+        let all = try tree.storekeeper(["trash", "empty", "--all"])
         #expect(all.status == 0 && all.stdout == "Removed 1 items (10 B) from the trash.\n")
         #expect(try tree.storekeeper(["trash", "list"]).stdout == "The trash is empty (\(trashDirectory)).\n")
     }

@@ -3,7 +3,9 @@ import Glibc
 import StorekeeperCore
 import Testing
 
-/// The watcher checklist (shared/reference/inotify-watchers.md §8), each case
+/// The cases an inotify watcher gets wrong (long-lived writers, atomic saves,
+/// folders filled before their watch, folders moved in, out and renamed,
+/// swaps, hard links, symlinks, mounts, hostile names), each one
 /// driven through the real daemon on a temp tree and judged by `verify`.
 @Suite struct WatcherScenarioTests {
     /// A tree with the layout made and the daemon watching it.
