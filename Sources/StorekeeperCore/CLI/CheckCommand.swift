@@ -117,7 +117,7 @@ struct ExcludeProtection {
             protection.patterns = zip(texts, counts).map { ($0, $1) }
             for (text, files) in zip(texts, counts) where files == 0 {
                 protection.warnings.append(
-                    "cleanup.exclude '\(text)' matches none of the \(total) indexed files: it protects nothing now")
+                    "cleanup.exclude '\(text)' matches none of the \(Formatting.count(Int(total), "indexed file")): it protects nothing now")
             }
         } catch {
             protection.warnings.append("cleanup.exclude: cannot count the files each pattern protects in \(indexPath): \(error)")

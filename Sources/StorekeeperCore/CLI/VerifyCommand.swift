@@ -64,7 +64,7 @@ enum VerifyCommand {
                 Console.out("verify: the index matches the disk (\(Formatting.count(totals.filesOnDisk, "file"))).")
             } else {
                 Console.out(
-                    "verify: \(listed.count) differences: \(totals.added) on disk only, \(totals.removed) index only, "
+                    "verify: \(Formatting.count(listed.count, "difference")): \(totals.added) on disk only, \(totals.removed) index only, "
                         + "\(totals.changed) changed, \(totals.unreadable) unreadable.")
             }
         }
