@@ -199,6 +199,25 @@ struct ConfigurationDecoder {
                 cleanup.exclude = try stringList(value, fieldPath, check: ExcludePattern.problem)
             case "max_files_per_run":
                 cleanup.maxFilesPerRun = isNull(value) ? nil : try positiveInteger(value, fieldPath)
+            case "low_disk":
+                for item in try mapping(value, fieldPath) {
+                    let itemPath = fieldPath + "." + item.key
+                    switch item.key {
+                    case "evict_unexpired": cleanup.evictUnexpiredOnLowDisk = try bool(item.value, itemPath)
+                    case "evict_below_percent":
+                        let percent = try number(item.value, itemPath)
+                        guard (0...100).contains(percent) else {
+                            throw error(item.value, itemPath, "expected a percentage from 0 to 100, found \(scalarText(item.value))")
+                        }
+                        cleanup.evictUnexpiredBelowPercent = percent
+                    default: throw unknownKey(item, itemPath)
+                    }
+                }
+                if cleanup.evictUnexpiredOnLowDisk && cleanup.evictUnexpiredBelowPercent == nil {
+                    throw error(
+                        value, fieldPath + ".evict_below_percent",
+                        "evict_unexpired: true needs its own threshold, lower than alert_threshold_percent (e.g. 5)")
+                }
             default:
                 throw unknownKey(field, fieldPath)
             }
@@ -227,6 +246,9 @@ struct ConfigurationDecoder {
                     throw error(value, fieldPath, "expected a percentage from 0 to 100, found \(scalarText(value))")
                 }
                 monitoring.alertThresholdPercent = percent
+            case "min_free_bytes":
+                let bytes = try parsed(value, fieldPath, ConfigValueParser.bytes)
+                monitoring.minFreeBytes = bytes < 0 ? nil : bytes
             case "log_file":
                 monitoring.logFile = try optionalString(value, fieldPath)
             case "metrics_listen":
@@ -384,10 +406,17 @@ struct ConfigurationDecoder {
     /// A schedule is parsed here, so `check` reports a bad one with its line.
     private func cron(_ node: YAMLNode, _ path: String) throws(ConfigError) -> String {
         let text = try string(node, path)
+        let expression: CronExpression
         do {
             expression = try CronExpression(text)
         } catch let cronError {
             throw error(node, path, "\(cronError)")
+        }
+        // A job that never runs is a mistake, not a way to turn one off
+        // (`enabled: false` is). Five years covers every February 29.
+        let now = WallClock.now()
+        guard let next = expression.nextFire(after: now), next - now <= 5 * 366 * 86_400 else {
+            throw error(node, path, "'\(text)' never fires (no occurrence in the next 5 years)")
         }
         return text
     }
@@ -402,10 +431,3 @@ struct ConfigurationDecoder {
         return text
     }
 }
-        let expression: CronExpression
-        // A job that never runs is a mistake, not a way to turn one off
-        // (`enabled: false` is). Five years covers every February 29.
-        let now = WallClock.now()
-        guard let next = expression.nextFire(after: now), next - now <= 5 * 366 * 86_400 else {
-            throw error(node, path, "'\(text)' never fires (no occurrence in the next 5 years)")
-        }
