@@ -147,5 +147,8 @@ import Testing
         #expect(edited["quota_bytes"] as? Int == -1)
         let table = try tree.storekeeper(["stats"])
         #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("temp ") && $0.contains("3d") }, "\(table.stdout)")
+        let prometheus = try tree.storekeeper(["stats", "--prometheus"])
+        #expect(prometheus.stdout.contains("storekeeper_category_retention_seconds{category=\"temp\"} 259200"), "\(prometheus.stdout)")
+        #expect(!prometheus.stdout.contains("storekeeper_category_quota_bytes{category=\"temp\"}"), "\(prometheus.stdout)")
     }
 }

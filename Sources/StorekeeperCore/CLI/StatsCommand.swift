@@ -33,13 +33,16 @@ enum StatsCommand {
         let configuration = try invocation.loadConfiguration()
         let layout = StorageLayout(configuration)
         let store = try IndexStore(path: layout.indexPath, readOnly: true)
-        let report = try report(layout: layout, store: store, daemon: HealthFile.read(from: HealthFile.path(in: layout)))
+        let report = inForce(
+            try report(layout: layout, store: store, daemon: HealthFile.read(from: HealthFile.path(in: layout))),
+            configuration.categories)
 
         if invocation.has("--json") {
             Console.out(json(report).serialized())
         } else if invocation.has("--prometheus") {
-            let snapshot = try MetricsSnapshot.read(
+            var snapshot = try MetricsSnapshot.read(
                 store: store, configuration: configuration, daemon: report.daemonRunning ? report.daemon : nil)
+            snapshot.categories = report.categories
             Console.out(MetricsRenderer.render(snapshot), terminator: "")
         } else {
             Console.out(table(report))
@@ -52,6 +55,27 @@ enum StatsCommand {
         Report(
             layout: layout, categories: try store.usage(), space: try? FileSystemSpace.of(layout.basePath),
             lastScanAt: try store.meta("last_scan_at").flatMap { Int64($0) }, daemon: daemon, trash: try store.trashUsage())
+    }
+
+    /// The report with the retention and quota this configuration (file and
+    /// environment) sets, not the ones the `categories` table holds from the
+    /// last run; a configured category with nothing indexed yet shows as empty.
+    static func inForce(_ report: Report, _ policies: [CategoryPolicy]) -> Report {
+        var rows: [CategoryUsage] = policies.map { policy in
+            let usage = report.categories.first { $0.category == policy.key }
+            return CategoryUsage(
+                category: policy.key, files: usage?.files ?? 0, bytes: usage?.bytes ?? 0, managed: true,
+                retentionSeconds: policy.retentionSeconds, quotaBytes: policy.quotaBytes, onQuota: policy.onQuota.rawValue,
+                oldestMtime: usage?.oldestMtime, allocated: usage?.allocated ?? 0)
+        }
+        for usage in report.categories where !policies.contains(where: { $0.key == usage.category }) {
+            rows.append(CategoryUsage(
+                category: usage.category, files: usage.files, bytes: usage.bytes, managed: false, retentionSeconds: nil,
+                quotaBytes: nil, onQuota: nil, oldestMtime: usage.oldestMtime, allocated: usage.allocated))
+        }
+        return Report(
+            layout: report.layout, categories: rows, space: report.space, lastScanAt: report.lastScanAt,
+            daemon: report.daemon, trash: report.trash)
     }
 
     static func json(_ report: Report) -> JSONValue {
