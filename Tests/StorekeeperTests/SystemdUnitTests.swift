@@ -84,9 +84,15 @@ import Testing
         let installed = try Self.bash(
             """
             install -m 0755 '\(StorekeeperBinary.path)' '\(root)/usr/local/bin/storekeeper'
-            install -D -m 0644 '\(Self.repository)/config/systemd/storekeeper.service' '\(root)/etc/systemd/system/storekeeper.service'
+            for unit in storekeeper.service storekeeper-clean.service storekeeper-clean.timer; do
+              install -D -m 0644 "\(Self.repository)/config/systemd/$unit" "\(root)/etc/systemd/system/$unit"
+            done
+            install -D -m 0755 '\(Self.repository)/scripts/cleanup.sh' '\(root)/usr/local/lib/storekeeper/cleanup.sh'
             mkdir -p '\(root)/etc/storekeeper'
-            printf 'storage:\\n  base_path: \(storage)\\n  retention:\\n    temp: 1h\\n' > '\(root)/etc/storekeeper/storekeeper.yaml'
+            # A textfile outside the tree, in a folder the daemon's user owns:
+            # only the unit's sandbox (ProtectSystem=strict) keeps it from writing there.
+            printf 'storage:\\n  base_path: \(storage)\\n  retention:\\n    temp: 1h\\n  monitoring:\\n    textfile_path: /var/lib/outside/storekeeper.prom\\n' \
+              > '\(root)/etc/storekeeper/storekeeper.yaml'
             """)
         try #require(installed.status == 0, "\(installed.stderr)")
 
@@ -95,7 +101,7 @@ import Testing
             """
             set -e
             id media >/dev/null 2>&1 || useradd --system --no-create-home media
-            mkdir -p \(storage) && chown media:media \(storage)
+            mkdir -p \(storage) /var/lib/outside && chown media:media \(storage) /var/lib/outside
             runuser -u media -- /usr/local/bin/storekeeper init --config /etc/storekeeper/storekeeper.yaml >/dev/null
             systemctl daemon-reload
             systemctl start storekeeper
@@ -109,6 +115,26 @@ import Testing
         // Type=notify: `systemctl start` returned after READY=1, so it is active and watching.
         #expect(try container.run("systemctl is-active storekeeper").stdout == "active\n", "\(journal())")
         #expect(try container.run("systemctl show -p StatusText --value storekeeper").stdout.hasPrefix("watching"))
+
+        // The hardening: the daemon writes its tree (the health file) and nothing else.
+        try waitFor("the sandbox to refuse the textfile", timeout: 60) {
+            journal().contains("cannot write the metrics textfile") && journal().contains("Read-only file system")
+        }
+        #expect(try container.run("test -e /var/lib/outside/storekeeper.prom").status != 0)
+        #expect(try container.run("test -s \(storage)/.storekeeper/health.json").status == 0)
+
+        // The fallback timer catches up a run missed while the machine was off (Persistent=true).
+        try container.run(
+            """
+            mkdir -p /var/lib/systemd/timers
+            touch -d '3 days ago' /var/lib/systemd/timers/stamp-storekeeper-clean.timer
+            systemctl start storekeeper-clean.timer
+            """)
+        try waitFor("the missed fallback run", timeout: 60) {
+            let result = try container.run("systemctl show -p Result,ExecMainExitTimestampMonotonic --value storekeeper-clean.service")
+            let lines = result.stdout.split(separator: "\n")
+            return lines.first == "success" && (lines.last.flatMap { Int($0) } ?? 0) > 0
+        }
 
         // systemctl reload: SIGHUP reloads the configuration.
         try container.run("sed -i 's/temp: 1h/temp: 2h/' /etc/storekeeper/storekeeper.yaml && systemctl reload storekeeper")
