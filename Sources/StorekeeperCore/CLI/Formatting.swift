@@ -39,6 +39,11 @@ public enum Formatting {
         utc(seconds, format: "%Y-%m-%dT%H:%M:%SZ")
     }
 
+    /// `20261122T054001Z`, for file names.
+    public static func compactTimestamp(_ seconds: Int64) -> String {
+        utc(seconds, format: "%Y%m%dT%H%M%SZ")
+    }
+
     /// `2026-11-22 05:40`
     public static func shortTimestamp(_ seconds: Int64) -> String {
         utc(seconds, format: "%Y-%m-%d %H:%M")

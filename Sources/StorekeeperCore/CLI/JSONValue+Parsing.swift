@@ -41,6 +41,11 @@ extension JSONValue {
         return nil
     }
 
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
     private struct Parser {
         let bytes: [UInt8]
         var position = 0

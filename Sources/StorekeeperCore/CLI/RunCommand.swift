@@ -6,13 +6,20 @@ enum RunCommand {
         discussion: """
             Takes the index's writer lock (one daemon per index), reconciles the index with the disk, \
             then follows every change through inotify. Writes .storekeeper/health.json every second. \
-            SIGTERM or SIGINT stops it cleanly (exit 0); the next start repairs whatever a crash left.
+            SIGTERM or SIGINT stops it cleanly (exit 0); the next start repairs whatever a crash left. \
+            SIGHUP (systemctl reload) reopens the log file and reloads the configuration: retention, quotas, \
+            schedules, cleanup and low-disk settings, the log level apply at once; the base, the index, the \
+            listen address and the log file need a restart. An invalid file is refused and the running \
+            configuration kept.
             """,
         run: run)
 
     static func run(_ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
         let logger = try Logger.make(configuration: configuration, environment: invocation.environment)
-        return try Daemon(configuration: configuration, logger: logger, environment: invocation.environment).run()
+        return try Daemon(
+            configuration: configuration, logger: logger, environment: invocation.environment,
+            reload: { try invocation.loadConfiguration() }
+        ).run()
     }
 }

@@ -10,14 +10,16 @@ enum TrashCommand {
             entries other tools left broken are listed with the problem. restore <path>: moves the \
             newest item deleted from <path> (relative to the base, or absolute under it; escapes as \
             'list' prints them work too) back where it was, recreating missing folders; refused when \
-            something is there now. empty: removes the items deleted at least --older-than ago (all \
-            of them without it), broken entries and orphans included. trash-cli reads the same \
-            folders: trash-list --trash-dir <base>/.trash.
+            something is there now. empty: removes for good the items deleted at least --older-than \
+            ago (a number with a unit: 30m, 12h, 7d, 2w), or every item with --all, broken entries and \
+            orphans included; it cannot be undone, so one of the two is required. trash-cli reads the \
+            same folders: trash-list --trash-dir <base>/.trash.
             """,
         options: [
             .init(
                 name: "--older-than", valueName: "duration",
-                help: "empty: only items deleted at least this long ago (90s, 15m, 24h, 7d)."),
+                help: "empty: only items deleted at least this long ago (90s, 15m, 24h, 7d, 2w; a unit is required)."),
+            .init(name: "--all", valueName: nil, help: "empty: every item, whatever its age."),
             CommandSpec.jsonOption,
         ],
         arguments: [("action", "list, restore or empty"), ("path", "restore: where the item was")],
@@ -44,6 +46,12 @@ enum TrashCommand {
             guard action == "empty" else {
                 throw UsageError(message: "'--older-than' only applies to 'empty'", command: "trash")
             }
+            // A bare number reads as seconds in the config, but here a slip
+            // ("2" meant as days) would delete at once what cannot come back.
+            guard let unit = text.last, unit.isLetter else {
+                throw UsageError(
+                    message: "'--older-than' needs a unit (30m, 12h, 7d, 2w), found '\(text)'", command: "trash")
+            }
             let seconds: Int64
             do {
                 seconds = try ConfigValueParser.seconds(text)
@@ -54,6 +62,16 @@ enum TrashCommand {
                 throw UsageError(message: "'--older-than' must be 0 or more, found '\(text)'", command: "trash")
             }
             olderThan = seconds
+        }
+        if invocation.has("--all") {
+            guard action == "empty" else { throw UsageError(message: "'--all' only applies to 'empty'", command: "trash") }
+            guard olderThan == nil else {
+                throw UsageError(message: "'--all' and '--older-than' exclude each other", command: "trash")
+            }
+        } else if action == "empty" && olderThan == nil {
+            throw UsageError(
+                message: "'empty' deletes for good: say which items, with --older-than <duration> or --all",
+                command: "trash")
         }
 
         let configuration = try invocation.loadConfiguration()
@@ -71,6 +89,8 @@ enum TrashCommand {
         default:
             let lock = try layout.lockForCleanup(wait: lockWait)
             defer { lock.release() }
+            // On a full disk the index needs room to record what is purged.
+            layout.spaceReserve.releaseIfDiskFull()
             let store = try IndexStore(path: layout.indexPath)
             let purge = try Trash(layout: layout, store: store)
                 .empty(olderThan: olderThan, now: WallClock.now(), cause: "manual")
