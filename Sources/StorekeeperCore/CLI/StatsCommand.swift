@@ -107,7 +107,34 @@ enum StatsCommand {
             ("filesystem_bytes", .optional(report.space?.totalBytes)),
             ("last_scan_at", report.lastScanAt.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
             ("daemon", daemonJSON(report)),
-        ])
+        ] + pythonDesignJSON(report))
+    }
+
+    /// The earlier Python design's keys, for the clients written against it.
+    /// Its `used_bytes` is what a quota counts: allocated bytes.
+    static func pythonDesignJSON(_ report: Report) -> [(String, JSONValue)] {
+        let quotas: [(String, JSONValue)] = report.categories.compactMap { usage in
+            guard let quota = usage.quotaBytes else { return nil }
+            return (
+                usage.category,
+                .object([
+                    ("used_bytes", .int(usage.allocated)),
+                    ("quota_bytes", .int(quota)),
+                    ("percent_used", .double(usage.percentUsed ?? 0)),
+                    ("exceeded", .bool(usage.allocated > quota)),
+                ])
+            )
+        }
+        return [
+            ("total_size_bytes", .int(report.totalBytes)),
+            ("total_size_human", .string(Formatting.bytes(report.totalBytes))),
+            ("file_counts", .object(report.categories.map { ($0.category, .int($0.files)) })),
+            ("size_by_category", .object(report.categories.map { ($0.category, .int($0.bytes)) })),
+            ("quota_status", .object(quotas)),
+            ("oldest_files", .object(report.categories.map { usage in
+                (usage.category, usage.oldestMtime.map { .string(Formatting.isoTimestamp($0)) } ?? .null)
+            })),
+        ]
     }
 
     static func daemonJSON(_ report: Report) -> JSONValue {

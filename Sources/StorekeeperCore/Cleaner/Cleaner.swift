@@ -87,7 +87,9 @@ public final class Cleaner {
         // Nothing is removed on the word of a damaged index.
         try store.checkIntegrity(unlessPassedWithin: Self.integrityCheckValidity)
         let startedAt = now()
-        var run = Run(request: request, startedAt: startedAt, report: CleanupReport(dryRun: request.dryRun, trigger: request.trigger))
+        var run = Run(
+            request: request, startedAt: startedAt,
+            report: CleanupReport(dryRun: request.dryRun, trigger: request.trigger, startedAt: startedAt))
         // On a full disk the index needs room to record what is removed.
         let released = layout.spaceReserve.releaseIfDiskFull()
         if released > 0 {
@@ -164,6 +166,7 @@ public final class Cleaner {
     /// files are already gone, and a run that cannot be recorded now is said
     /// in the log; its rows are corrected by the watcher or the next scan.
     private func finish(_ run: inout Run, status: String) {
+        run.report.finish(at: now())
         let report = run.report
         let skippedByReason = report.categories.flatMap { $0.result.skipped }.reduce(into: [String: Int]()) {
             $0[$1.key.rawValue, default: 0] += $1.value

@@ -1,3 +1,5 @@
+import Glibc
+
 /// What one cleaner run did (or, dry, would do), per category and in total:
 /// the original Python design's summary shape, plus skips and errors.
 public struct CleanupReport: Sendable {
@@ -32,11 +34,31 @@ public struct CleanupReport: Sendable {
     /// Per category, how many of `filesRemoved` went to the trash rather than away.
     public private(set) var filesTrashed: [String: Int] = [:]
     private var filesNoted = 0
+    /// Wall-clock seconds: the earlier design's `start_time` and `end_time`.
+    public let startedAt: Int64
+    public private(set) var finishedAt: Int64
+    /// From the monotonic clock, so a wall-clock step cannot make it negative.
+    public private(set) var durationSeconds = 0.0
+    private let monotonicStart: Double
 
-    init(dryRun: Bool, trigger: String) {
+    init(dryRun: Bool, trigger: String, startedAt: Int64 = 0) {
         self.dryRun = dryRun
         self.trigger = trigger
+        self.startedAt = startedAt
+        finishedAt = startedAt
+        monotonicStart = Self.monotonicSeconds()
         listing = Listing.current
+    }
+
+    mutating func finish(at time: Int64) {
+        finishedAt = time
+        durationSeconds = max(0, Self.monotonicSeconds() - monotonicStart)
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// One file a run removed (or, dry, would remove), and why.
@@ -100,6 +122,11 @@ public struct CleanupReport: Sendable {
         }
     }
 
+    /// Every error of the run: each category's, then what stopped it.
+    public var allErrors: [String] {
+        categories.flatMap { key, result in result.errors.map { "\(key): \($0)" } } + (failure.map { [$0] } ?? [])
+    }
+
     public var json: JSONValue {
         .object([
             ("run_id", .int(runID)),
@@ -124,7 +151,21 @@ public struct CleanupReport: Sendable {
             ("directories_removed", .int(directoriesRemoved)),
             ("low_disk", .bool(lowDisk)),
             ("warnings", .array(warnings.map(JSONValue.string))),
-        ] + filesJSON)
+        ] + pythonDesignJSON + filesJSON)
+    }
+
+    /// The earlier Python design's summary keys, for the clients written
+    /// against it; `categories` and `dry_run` above already match it.
+    private var pythonDesignJSON: [(String, JSONValue)] {
+        [
+            ("status", .string(totalErrors == 0 && failure == nil ? "completed" : "failed")),
+            ("start_time", .string(Formatting.isoTimestamp(startedAt))),
+            ("end_time", .string(Formatting.isoTimestamp(finishedAt))),
+            ("duration_seconds", .double(durationSeconds)),
+            ("files_removed", .int(totalFilesRemoved)),
+            ("bytes_freed", .int(totalBytesFreed)),
+            ("errors", .array(allErrors.map(JSONValue.string))),
+        ]
     }
 
     private var filesJSON: [(String, JSONValue)] {
