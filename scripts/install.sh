@@ -7,13 +7,17 @@
 #   /etc/systemd/system/storekeeper.service, storekeeper-clean.{service,timer}
 #   /etc/logrotate.d/storekeeper
 #   $PREFIX/share/storekeeper/prometheus/storekeeper-rules.yml   alert rules to load into Prometheus
+#   $PREFIX/share/man/man1/storekeeper.1        the man page
+#   /usr/share/bash-completion/completions/storekeeper, /usr/share/zsh/vendor-completions/_storekeeper,
+#   /usr/share/fish/vendor_completions.d/storekeeper.fish   shell completion
 # then creates the `media` system user and group if missing, the log folder
 # /var/log/storekeeper and the storage layout (`storekeeper init`, as media).
 # Idempotent: files already up to date are left alone, so a second run
 # changes nothing. It enables nothing; it prints the systemctl commands.
 #
 # --uninstall removes what an install put there: the program, cleanup.sh, the
-# docs, the units, the logrotate rule, the alert rules, and the config only
+# docs, the units, the logrotate rule, the alert rules, the man page, the
+# completion scripts, and the config only
 # while it is unchanged from the shipped one. Never the storage tree, the
 # index, the logs or the media user.
 #
@@ -106,6 +110,14 @@ installed_config() {
 }
 
 units=(storekeeper.service storekeeper-clean.service storekeeper-clean.timer)
+# `storekeeper completion FORMAT` writes each of these from the command specs,
+# so they always match the binary being installed.
+generated=(
+  "bash /usr/share/bash-completion/completions/storekeeper"
+  "zsh /usr/share/zsh/vendor-completions/_storekeeper"
+  "fish /usr/share/fish/vendor_completions.d/storekeeper.fish"
+  "man $prefix/share/man/man1/storekeeper.1"
+)
 
 # remove DEST — deletes $destdir$DEST when present.
 remove() {
@@ -142,6 +154,7 @@ if $uninstall; then
   for unit in "${units[@]}"; do remove "/etc/systemd/system/$unit"; done
   remove /etc/logrotate.d/storekeeper
   remove "$prefix/share/storekeeper/prometheus/storekeeper-rules.yml"
+  for entry in "${generated[@]}"; do remove "${entry#* }"; done
   # An edited config is the operator's: it stays, and so does its folder.
   if [ -f "$destdir$config_file" ] && ! installed_config | cmp -s - "$destdir$config_file"; then
     printf 'kept (changed since install): %s\n' "$destdir$config_file"
@@ -174,6 +187,14 @@ else
 fi
 with_prefix "$repo/scripts/cleanup.sh" | put 0755 "$prefix/lib/storekeeper/cleanup.sh"
 put 0644 "$prefix/share/doc/storekeeper/operations.md" < "$repo/docs/operations.md"
+for entry in "${generated[@]}"; do
+  if [ -x "$binary" ]; then
+    text="$("$binary" completion "${entry%% *}")" || die "$binary completion ${entry%% *} failed"
+    printf '%s\n' "$text" | sed -e "s|/usr/local/|$prefix/|g" | put 0644 "${entry#* }"
+  else
+    printf 'would install: %s (mode 0644, from %s completion %s)\n' "$destdir${entry#* }" "$binary" "${entry%% *}"
+  fi
+done
 
 # 2. The configuration: a local one is never touched.
 if [ -e "$destdir$config_file" ]; then

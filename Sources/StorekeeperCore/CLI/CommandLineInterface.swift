@@ -8,7 +8,7 @@ public enum CommandLineInterface {
 
     static let commands: [CommandSpec] = [
         InitCommand.spec, RunCommand.spec, ScanCommand.spec, VerifyCommand.spec, StatsCommand.spec, CleanCommand.spec,
-        JobsCommand.spec, CheckCommand.spec, TrashCommand.spec,
+        JobsCommand.spec, CheckCommand.spec, TrashCommand.spec, CompletionCommand.spec,
     ]
 
     static var help: String {
