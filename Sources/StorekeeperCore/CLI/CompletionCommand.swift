@@ -349,15 +349,18 @@ enum CompletionCommand {
             ".SH FILES",
             ".TP", "\\fI/etc/storekeeper/storekeeper.yaml\\fR", "The configuration, when no other is named.",
             ".TP", "\\fI./config/storekeeper.yaml\\fR", "The configuration, when it exists in the current folder.",
+            ".TP", "\\fIbase\\fR\\fB/.storekeeper/index.db\\fR",
+            roff("The SQLite index, unless storage.index_path names another file."),
             ".TP", "\\fIbase\\fR\\fB/.trash/\\fR",
             roff("The trash, in the freedesktop.org layout (trash-cli reads it too)."),
             ".TP", "\\fI/etc/systemd/system/storekeeper.service\\fR", "The daemon's unit.",
             ".TP", "\\fI/etc/systemd/system/storekeeper\\-clean.timer\\fR", "The optional daily cleanup.",
             ".SH ENVIRONMENT",
             ".TP", "\\fBSTOREKEEPER_CONFIG\\fR", "The configuration file, unless \\fB\\-\\-config\\fR names one.",
-            ".TP", "\\fBSTORAGE_BASE_PATH\\fR, \\fBSTORAGE_RETENTION_\\fR\\fIcategory\\fR, "
-                + "\\fBSTORAGE_QUOTA_\\fR\\fIcategory\\fR, \\fBSTORAGE_CLEANUP_*\\fR",
-            "Override the configuration's values, in every command.",
+            ".TP", "\\fBSTORAGE_BASE_PATH\\fR, \\fBSTORAGE_RETENTION_\\fR\\fIKEY\\fR, "
+                + "\\fBSTORAGE_QUOTA_\\fR\\fIKEY\\fR, \\fBSTORAGE_CLEANUP_*\\fR",
+            roff("Override the configuration's values, in every command; KEY is a category key in capitals "
+                + "(STORAGE_RETENTION_CONTACT_SHEETS=14d)."),
             ".TP", "\\fBSTOREKEEPER_LOG_STYLE\\fR, \\fBSTOREKEEPER_METRICS_LISTEN\\fR",
             "How the daemon logs, and where it serves its metrics.",
             ".SH SEE ALSO",
