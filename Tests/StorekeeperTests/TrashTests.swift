@@ -177,7 +177,7 @@ import Testing
         #expect(try tree.sqlite("SELECT path, cause FROM events WHERE action = 'delete'") == "temp/old.tmp|manual")
 
         let all = try tree.storekeeper(["trash", "empty", "--all"])
-        #expect(all.status == 0 && all.stdout == "Removed 1 items (10 B) from the trash.\n")
+        #expect(all.status == 0 && all.stdout == "Removed 1 item (10 B) from the trash.\n")
         #expect(try tree.storekeeper(["trash", "list"]).stdout == "The trash is empty (\(trashDirectory)).\n")
     }
 

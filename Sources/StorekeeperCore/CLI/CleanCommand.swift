@@ -8,8 +8,10 @@ enum CleanCommand {
             Chooses expired files from the index (oldest first, every one of them, in slices of \
             cleanup.batch_size), verifies each on disk (inode, size, mtime, no symlink on the way) and \
             deletes it or moves it to .trash/. Then evicts from categories over quota (on_quota: evict) \
-            down to 90 % of the quota, and from temp, frames, contact_sheets when free disk is below \
-            alert_threshold_percent. outputs/ is never touched. When no daemon keeps the index, the index \
+            down to 90 % of the quota. Below alert_threshold_percent (or min_free_bytes) free, the whole \
+            trash is purged and expired files are deleted, not trashed; unexpired files go only with \
+            cleanup.low_disk.evict_unexpired. outputs/ is never touched. With cleanup.enabled: false it \
+            refuses (exit 1) unless --dry-run. When no daemon keeps the index, the index \
             is reconciled first. A run in progress elsewhere is waited for (up to --wait seconds). \
             Exit 1 when any file could not be removed. --list names each file removed (or, dry, that \
             would be) and why: expired, quota, low disk; --json always carries the first --limit of them \
@@ -54,18 +56,32 @@ enum CleanCommand {
             }
             listLimit = limit
         }
+        // Asked before the lock and the scan: a disabled cleanup touches nothing.
+        _ = try CleanupGate(configuration).runsDry(asked: invocation.has("--dry-run"))
         let json = invocation.has("--json")
         let logger = try Logger.make(
             configuration: configuration, environment: invocation.environment, minimumLevel: json ? .warning : nil,
             logFileRequired: false)
         let lock = try layout.lockForCleanup(wait: wait)
         defer { lock.release() }
+        // On a full disk the index needs room to record what the run removes.
+        let released = layout.spaceReserve.releaseIfDiskFull()
+        if released > 0 {
+            logger.warning("the disk is full; released the space reserve for the index", ["bytes": String(released)])
+        }
         let store = try IndexStore(path: layout.indexPath)
         // Before anything is written or removed: a cleanup never acts on an index SQLite finds damaged.
         try store.checkIntegrity()
-        try store.recordPolicy(configuration.categories)
-
-        if !invocation.has("--no-scan") { try reconcileIfNoDaemon(configuration, layout: layout, store: store, logger: logger) }
+        // Neither step may keep a full disk from being cleaned: the cleaner
+        // verifies every file on disk, so a stale index only means fewer candidates.
+        do {
+            try store.recordPolicy(configuration.categories)
+            if !invocation.has("--no-scan") {
+                try reconcileIfNoDaemon(configuration, layout: layout, store: store, logger: logger)
+            }
+        } catch let error as DatabaseError where error.isTransient {
+            logger.warning("the index cannot be updated before cleaning; cleaning with it as it is", ["error": "\(error)"])
+        }
 
         var request = Cleaner.Request(
             trigger: "manual", dryRun: invocation.has("--dry-run") || configuration.cleanup.dryRun, categories: categories)

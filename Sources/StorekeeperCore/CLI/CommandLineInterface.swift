@@ -1,7 +1,7 @@
 import Glibc
 
 /// The `storekeeper` command: parses the arguments, runs one subcommand, and
-/// turns every error into its message and exit code (SPEC §3). The executable
+/// turns every error into its message and exit code (`ExitCode`). The executable
 /// target only calls `main`.
 public enum CommandLineInterface {
     static let version = "0.1.0"

@@ -104,7 +104,7 @@ enum TrashCommand {
                     ]).serialized())
             } else {
                 for failure in purge.failures { Console.error("error: \(failure)") }
-                Console.out("Removed \(purge.files) items (\(Formatting.bytes(purge.bytes))) from the trash.")
+                Console.out("Removed \(Formatting.count(purge.files, "item")) (\(Formatting.bytes(purge.bytes))) from the trash.")
             }
             return purge.failures.isEmpty ? .success : .failure
         }
@@ -183,7 +183,7 @@ enum TrashCommand {
             lines.append(line)
         }
         let bytes = items.saturatingSum(\.size)
-        lines.append("\(items.count) items, \(Formatting.bytes(bytes)) in \(layout.trashDirectory).")
+        lines.append("\(Formatting.count(items.count, "item")), \(Formatting.bytes(bytes)) in \(layout.trashDirectory).")
         return lines.joined(separator: "\n")
     }
 

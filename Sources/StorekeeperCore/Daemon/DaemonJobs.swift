@@ -45,7 +45,7 @@ enum DaemonJobs {
             } catch let disabled as CleanupGate.Disabled {
                 return "skipped: \(disabled)"
             }
-            let summary = "removed \(report.totalFilesRemoved) files, \(report.totalBytesFreed) bytes"
+            let summary = "removed \(Formatting.count(report.totalFilesRemoved, "file")), \(Formatting.count(Int(clamping: report.totalBytesFreed), "byte"))"
             return report.totalErrors == 0 ? "ok: \(summary)" : "errors: \(report.totalErrors); \(summary)"
         }
 
