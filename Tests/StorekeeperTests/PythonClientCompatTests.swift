@@ -6,6 +6,8 @@ import Testing
 /// Clients written against the earlier Python design read
 /// `/api/v1/storage/stats` and `POST /api/v1/storage/cleanup`: every key of
 /// that design's responses is there with its JSON type, beside today's keys.
+/// And the storage README `init` writes tells an operator what each folder
+/// is for and how to see its use.
 @Suite struct PythonClientCompatTests {
     /// The JSON types a Python client sees after `json.loads`, told apart on
     /// the parsed text (Foundation's NSNumber blurs booleans and numbers).
@@ -115,5 +117,33 @@ import Testing
             #expect(temp?["files_removed"]?.intValue == 1)
         }
         #expect(!FileManager.default.fileExists(atPath: tree.base + "/temp/job/old.part"))
+    }
+
+    @Test func storageReadmeSaysWhatEachFolderIsFor() throws {
+        let tree = try TemporaryTree()
+        try tree.writeConfig(
+            """
+            storage:
+              base_path: "\(tree.base)"
+            """)
+        #expect(try tree.storekeeper(["init"]).status == 0)
+        let readme = try String(contentsOfFile: tree.base + "/README.md", encoding: .utf8)
+        let expected: [(folder: String, holds: String, retention: String, quota: String)] = [
+            ("temp/", "scratch files", "1d", "5.0 GiB"),
+            ("uploads/", "uploaded", "7d", "10 GiB"),
+            ("frames/", "frames extracted", "30d", "50 GiB"),
+            ("contact-sheets/", "contact sheets", "30d", "20 GiB"),
+            ("outputs/", "final analysis results", "kept forever", "100 GiB"),
+        ]
+        let rows = readme.split(separator: "\n").map(String.init)
+        for folder in expected {
+            let row = try #require(rows.first { $0.hasPrefix("| `\(folder.folder)`") }, "no row for \(folder.folder):\n\(readme)")
+            for part in [folder.holds, folder.retention, folder.quota] {
+                #expect(row.contains(part), "\(folder.folder) row lacks '\(part)': \(row)")
+            }
+        }
+        for usage in ["storekeeper stats", "quota_status", "expired_files", "largest_files", "recent_deletions", "trash_contents"] {
+            #expect(readme.contains("`\(usage)"), "the README does not say \(usage):\n\(readme)")
+        }
     }
 }

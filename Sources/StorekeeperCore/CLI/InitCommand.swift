@@ -1,6 +1,8 @@
 import Glibc
 
-/// `storekeeper init`: the layout of SPEC §1, made idempotently.
+/// `storekeeper init`: the layout (`StorageLayout`: category folders with
+/// their `.gitkeep`, the storage README, `.storekeeper/` and the index),
+/// made idempotently.
 enum InitCommand {
     static let spec = CommandSpec(
         name: "init",
@@ -73,24 +75,46 @@ enum InitCommand {
         }
     }
 
+    /// What the service puts in each folder of the default layout; a
+    /// category the configuration adds is named by its key.
+    static let purposes = [
+        "temp": "scratch files of jobs in progress",
+        "uploads": "media uploaded for analysis",
+        "frames": "frames extracted from videos",
+        "contact_sheets": "contact sheets (frame grids) made from the frames",
+        "outputs": "final analysis results; never expired or evicted",
+    ]
+
     static func readme(for configuration: Configuration) -> String {
         var lines = [
             readmeMarker,
             "# Storage",
             "",
             "Media files of the media-analysis service. Storekeeper indexes everything here and",
-            "removes files past their retention; `storekeeper stats` shows usage.",
+            "removes files past their retention.",
             "",
-            "| Folder | Category | Retention | Quota | Over quota |",
-            "|---|---|---|---|---|",
+            "| Folder | Category | Retention | Quota | Over quota | Holds |",
+            "|---|---|---|---|---|---|",
         ]
         for policy in configuration.categories {
             let retention = policy.retentionSeconds.map(Formatting.duration) ?? "kept forever"
             let quota = policy.quotaBytes.map(Formatting.bytes) ?? "none"
+            let holds = purposes[policy.key] ?? "files of the `\(policy.key)` category"
             for directory in policy.directories {
-                lines.append("| `\(directory)/` | `\(policy.key)` | \(retention) | \(quota) | \(policy.onQuota.rawValue) |")
+                lines.append(
+                    "| `\(directory)/` | `\(policy.key)` | \(retention) | \(quota) | \(policy.onQuota.rawValue) | \(holds) |")
             }
         }
+        lines += [
+            "",
+            "Over quota, `alert` only reports; `evict` removes the oldest files until the category is under it.",
+            "",
+            "## Usage",
+            "",
+            "- `storekeeper stats` (or `--json`): files, bytes, quota use and oldest file per category.",
+            "- `sqlite3 -readonly .storekeeper/index.db`, views: `quota_status`, `expired_files`,",
+            "  `largest_files`, `recent_deletions`, `trash_contents`.",
+        ]
         lines += [
             "",
             "## Cleanup schedule (UTC)",
