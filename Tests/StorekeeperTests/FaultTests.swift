@@ -66,6 +66,9 @@ import Testing
             return indexed || problems.contains { $0.hasPrefix("the disk is full") }
         }
         #expect(daemon.process.isRunning, "the daemon died on a full disk:\n\(daemon.log)")
+        try waitFor("/health to raise the low-disk alert", timeout: 30) {
+            Self.problems(try Self.health(url)).contains { $0.hasPrefix("free disk space is low") }
+        }
         try disk.sh("rm outputs/fill-more")
         try WatcherScenarioTests.expectMatch(tree, daemon)
         #expect(try tree.sqlite("SELECT status FROM cleanup_runs WHERE trigger = 'low_disk' ORDER BY id DESC LIMIT 1") == "ok")

@@ -433,6 +433,14 @@ public final class Daemon {
             return (lowDisk, overQuota)
         }
         let (lowDisk, overQuota) = try violations()
+        health.lowDisk = nil
+        if lowDisk, let space = try? FileSystemSpace.of(layout.basePath) {
+            health.lowDisk =
+                "free disk space is low: \(Formatting.bytes(space.freeBytes)) "
+                + "(\(Formatting.fixed(space.freePercent, digits: 1)) %) free, alert below "
+                + "\(Formatting.fixed(configuration.monitoring.alertThresholdPercent, digits: 1)) %"
+                + (configuration.monitoring.minFreeBytes.map { " or \(Formatting.bytes($0))" } ?? "")
+        }
         guard lowDisk || !overQuota.isEmpty else { return false }
         guard CleanupGate(configuration).enabled else {
             logger.warning(

@@ -33,6 +33,8 @@ public struct HealthFile: Equatable, Sendable {
     public var configLoadedAt: Int64 = 0
     /// Why the file on disk was refused, while the running configuration is kept.
     public var configProblem: String?
+    /// Set while free space is below `alert_threshold_percent` or `min_free_bytes`.
+    public var lowDisk: String?
 
     public static func path(in layout: StorageLayout) -> String { layout.stateDirectory + "/health.json" }
 
@@ -89,6 +91,7 @@ public struct HealthFile: Equatable, Sendable {
             ("config_reload_successful", .bool(configReloadSuccessful)),
             ("config_loaded_at_seconds", .int(configLoadedAt)),
             ("config_problem", configProblem.map(JSONValue.string) ?? .null),
+            ("low_disk", lowDisk.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -130,6 +133,7 @@ public struct HealthFile: Equatable, Sendable {
         health.configReloadSuccessful = object["config_reload_successful"]?.boolValue ?? true
         health.configLoadedAt = Int64(int("config_loaded_at_seconds"))
         health.configProblem = object["config_problem"]?.stringValue
+        health.lowDisk = object["low_disk"]?.stringValue
         if case .array(let problems) = object["problems"] ?? .null { health.problems = problems.compactMap(\.stringValue) }
         if case .object(let failures) = object["step_failures"] ?? .null {
             for (step, count) in failures { health.stepFailures[step] = count.intValue.map { Int($0) } }

@@ -300,12 +300,16 @@ public final class HTTPServer: Sendable {
         return true
     }
 
-    /// The connection to shed for a new one: the oldest still reading its
-    /// request, else the oldest whose answer is sent and which only lingers
-    /// for the client to close; never one whose request is being answered.
-    /// `connections` is in accept order.
+    /// The connection to shed for a new one: the oldest that sent part of a
+    /// request (a slow client's), else the oldest still reading that has sent
+    /// nothing yet — on a busy machine that may be a probe whose request is
+    /// still in flight, so it goes last — else the oldest whose answer is sent
+    /// and which only lingers for the client to close; never one whose request
+    /// is being answered. `connections` is in accept order.
     private static func sheddable(_ connections: [HTTPConnection]) -> Int? {
-        connections.firstIndex { $0.phase == .reading } ?? connections.firstIndex { $0.phase == .draining }
+        connections.firstIndex { $0.phase == .reading && !$0.input.isEmpty }
+            ?? connections.firstIndex { $0.phase == .reading }
+            ?? connections.firstIndex { $0.phase == .draining }
     }
 
     /// Best effort on a nonblocking socket: reads what the client sent, up

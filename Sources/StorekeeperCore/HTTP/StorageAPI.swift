@@ -120,6 +120,8 @@ final class StorageAPI {
         let unhealthy = !problems.isEmpty
         // The daemon runs on with the configuration it loaded last: a warning.
         if let configProblem = health.configProblem { problems.append(configProblem) }
+        // An alert, not a failure: the daemon is relieving it (or says why it cannot).
+        if let lowDisk = health.lowDisk { problems.append(lowDisk) }
         if health.watcher.unreadableDirectories > 0 {
             problems.append(
                 "\(health.watcher.unreadableDirectories) directories cannot be read (permissions); their rows are "
