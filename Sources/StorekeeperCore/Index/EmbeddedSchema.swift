@@ -443,7 +443,31 @@ BEGIN
         SELECT path, category, size, inode, allocated FROM files WHERE path = NEW.path;
 END;
 
+-- Almost every row is a file alone in its (category, inode) group, written
+-- without replacing another. For those, a `_alone` trigger moves usage by the
+-- row itself, which keeps a scan or a burst at the cost of an index lookup per
+-- row; the general trigger, whose grouping query costs far more, runs exactly
+-- when its twin does not. The two conditions read only what no AFTER trigger
+-- of the same event changes (so the order SQLite fires them in does not
+-- matter): that is why the general insert and update triggers leave their
+-- `usage_replaced` note in place — the BEFORE triggers clear a stale note of a
+-- path before they note a new one, and a delete clears it.
+CREATE TRIGGER files_usage_after_insert_alone AFTER INSERT ON files
+WHEN NEW.path != '.gitkeep' AND NEW.path NOT GLOB '*/.gitkeep'
+    AND NOT EXISTS (SELECT 1 FROM usage_replaced WHERE path = NEW.path)
+    AND NOT EXISTS (SELECT 1 FROM files WHERE inode = NEW.inode AND category = NEW.category AND id != NEW.id)
+BEGIN
+    -- Not OR IGNORE: a conflict clause on the statement that fired the trigger would override it.
+    INSERT INTO usage (category) SELECT NEW.category
+        WHERE NOT EXISTS (SELECT 1 FROM usage WHERE category = NEW.category);
+    UPDATE usage SET files = files + 1, bytes = bytes + NEW.size, allocated = allocated + NEW.allocated
+        WHERE category = NEW.category;
+END;
+
 CREATE TRIGGER files_usage_after_insert AFTER INSERT ON files
+WHEN NOT (NEW.path != '.gitkeep' AND NEW.path NOT GLOB '*/.gitkeep'
+    AND NOT EXISTS (SELECT 1 FROM usage_replaced WHERE path = NEW.path)
+    AND NOT EXISTS (SELECT 1 FROM files WHERE inode = NEW.inode AND category = NEW.category AND id != NEW.id))
 BEGIN
     -- Not OR IGNORE: a conflict clause on the statement that fired the trigger would override it.
     INSERT INTO usage (category) SELECT NEW.category
@@ -480,10 +504,20 @@ BEGIN
         GROUP BY g.category
     ) AS d
     WHERE usage.category = d.category;
-    DELETE FROM usage_replaced WHERE path = NEW.path;
+END;
+
+CREATE TRIGGER files_usage_after_delete_alone AFTER DELETE ON files
+WHEN OLD.path != '.gitkeep' AND OLD.path NOT GLOB '*/.gitkeep'
+    AND NOT EXISTS (SELECT 1 FROM files WHERE inode = OLD.inode AND category = OLD.category)
+BEGIN
+    UPDATE usage SET files = files - 1, bytes = bytes - OLD.size, allocated = allocated - OLD.allocated
+        WHERE category = OLD.category;
+    DELETE FROM usage_replaced WHERE path = OLD.path;
 END;
 
 CREATE TRIGGER files_usage_after_delete AFTER DELETE ON files
+WHEN NOT (OLD.path != '.gitkeep' AND OLD.path NOT GLOB '*/.gitkeep'
+    AND NOT EXISTS (SELECT 1 FROM files WHERE inode = OLD.inode AND category = OLD.category))
 BEGIN
     UPDATE usage SET files = usage.files - d.files, bytes = usage.bytes - d.bytes,
         allocated = usage.allocated - d.allocated
@@ -507,7 +541,28 @@ END;
 
 -- One trigger for every column usage depends on: a rename can make a row a
 -- `.gitkeep` (or stop it being one), and can replace another row.
+CREATE TRIGGER files_usage_after_update_alone AFTER UPDATE OF path, category, inode, size, allocated ON files
+WHEN OLD.path != '.gitkeep' AND OLD.path NOT GLOB '*/.gitkeep'
+    AND NEW.path != '.gitkeep' AND NEW.path NOT GLOB '*/.gitkeep'
+    AND (NEW.path IS OLD.path OR NOT EXISTS (SELECT 1 FROM usage_replaced WHERE path = NEW.path))
+    AND NOT EXISTS (SELECT 1 FROM files WHERE inode = OLD.inode AND category = OLD.category AND id != NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM files WHERE inode = NEW.inode AND category = NEW.category AND id != NEW.id)
+BEGIN
+    -- Not OR IGNORE: a conflict clause on the statement that fired the trigger would override it.
+    INSERT INTO usage (category) SELECT NEW.category
+        WHERE NOT EXISTS (SELECT 1 FROM usage WHERE category = NEW.category);
+    UPDATE usage SET files = files - 1, bytes = bytes - OLD.size, allocated = allocated - OLD.allocated
+        WHERE category = OLD.category;
+    UPDATE usage SET files = files + 1, bytes = bytes + NEW.size, allocated = allocated + NEW.allocated
+        WHERE category = NEW.category;
+END;
+
 CREATE TRIGGER files_usage_after_update AFTER UPDATE OF path, category, inode, size, allocated ON files
+WHEN NOT (OLD.path != '.gitkeep' AND OLD.path NOT GLOB '*/.gitkeep'
+    AND NEW.path != '.gitkeep' AND NEW.path NOT GLOB '*/.gitkeep'
+    AND (NEW.path IS OLD.path OR NOT EXISTS (SELECT 1 FROM usage_replaced WHERE path = NEW.path))
+    AND NOT EXISTS (SELECT 1 FROM files WHERE inode = OLD.inode AND category = OLD.category AND id != NEW.id)
+    AND NOT EXISTS (SELECT 1 FROM files WHERE inode = NEW.inode AND category = NEW.category AND id != NEW.id))
 BEGIN
     -- Not OR IGNORE: a conflict clause on the statement that fired the trigger would override it.
     INSERT INTO usage (category) SELECT NEW.category
@@ -548,7 +603,6 @@ BEGIN
         GROUP BY g.category
     ) AS d
     WHERE usage.category = d.category;
-    DELETE FROM usage_replaced WHERE path = NEW.path AND NEW.path IS NOT OLD.path;
 END;
 
 -- `usage` recounted under the new rules.

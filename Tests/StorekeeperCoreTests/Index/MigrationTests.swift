@@ -46,8 +46,9 @@ import Testing
         #expect(
             try Self.names("trigger", in: database)
                 == [
-                    "files_note_replaced_on_insert", "files_note_replaced_on_rename", "files_usage_after_insert",
-                    "files_usage_after_delete", "files_usage_after_update",
+                    "files_note_replaced_on_insert", "files_note_replaced_on_rename", "files_usage_after_insert_alone",
+                    "files_usage_after_insert", "files_usage_after_delete_alone", "files_usage_after_delete",
+                    "files_usage_after_update_alone", "files_usage_after_update",
                     "trash_note_replaced_on_insert", "trash_note_replaced_on_rename", "trash_usage_after_insert",
                     "trash_usage_after_delete", "trash_usage_after_update", "trash_usage_after_rename",
                 ])
