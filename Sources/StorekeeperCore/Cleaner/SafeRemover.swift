@@ -50,6 +50,11 @@ final class SafeRemover {
     /// a move into the trash would free nothing. `enteredAt`, when known, is
     /// when the row was written: an inode changed later than that and than
     /// the mtime was rewritten since.
+    /// Inodes this run took a name from while other names remained, with the
+    /// time it did: removing a name changes the inode's ctime, which the
+    /// other names then show. That change is the run's own, not a rewrite.
+    private var unlinkedNames: [UInt64: Int64] = [:]
+
     func remove(
         _ row: IndexedFile, deletedAt: Int64, toTrash: Bool = true, enteredAt: Int64? = nil,
         stillWanted: (FileStatus) -> Bool
@@ -99,11 +104,13 @@ final class SafeRemover {
                 let item = try trash.put(
                     from: directory, name: name, originalPath: row.path, category: row.category, size: row.size,
                     deletedAt: deletedAt)
+                if status.nlink > 1 { unlinkedNames[status.inode] = WallClock.now() }
                 return .removed(trashName: item.trashName, freed: freed)
             }
             _ = try retryingEINTR("unlinkat", path: row.path) {
                 PathBytes.withCString(name) { unlinkat(directory.rawValue, $0, 0) }
             }
+            if status.nlink > 1 { unlinkedNames[status.inode] = WallClock.now() }
             return .removed(trashName: nil, freed: freed)
         } catch {
             return .failed("\(error)")
@@ -125,7 +132,10 @@ final class SafeRemover {
         if status.mtime != row.mtime || status.mtimeNanoseconds != row.mtimeNanoseconds { return .changedMtime }
         // Whole seconds, strictly later: a change in the second the row was
         // written cannot be told from the write the row recorded.
-        if let enteredAt, entry.ctime > max(enteredAt, row.mtime) { return .changedCtime }
+        // A ctime no later than this run's own unlink of another name is ours.
+        if let enteredAt, entry.ctime > max(enteredAt, row.mtime, unlinkedNames[status.inode] ?? .min) {
+            return .changedCtime
+        }
         return nil
     }
 
