@@ -71,6 +71,11 @@ public final class Cleaner {
         /// Slices already acted on whose rows the index could not take yet:
         /// the files are gone, so their records are written as soon as it can.
         var unrecorded: [Slice] = []
+        /// Paths skipped in this run. A skip brings the row in line with the
+        /// disk, which can move it into a later page of the same selection
+        /// (a `touch -d` lands in another second): a file found changed is
+        /// left for the next run, not taken on its second look.
+        var skipped: Set<[UInt8]> = []
     }
 
     /// One slice's outcomes, waiting to be written to the index.
@@ -329,12 +334,13 @@ public final class Cleaner {
 
             guard let remover = run.remover else { return }
             var outcomes: [(IndexedFile, SafeRemover.Outcome)] = []
-            for candidate in page {
+            for candidate in page where !run.skipped.contains(candidate.file.path) {
                 let outcome = remover.remove(
                     candidate.file, deletedAt: run.startedAt, toTrash: !run.deleteInsteadOfTrash,
                     enteredAt: candidate.enteredAt
                 ) { stillWanted(candidate.file, $0) }
                 outcomes.append((candidate.file, outcome))
+                if case .skipped = outcome { run.skipped.insert(candidate.file.path) }
                 if case .removed(_, let freed) = outcome {
                     run.removedCount += 1
                     if enough(freed) { satisfied = true }
