@@ -65,10 +65,7 @@ enum CleanCommand {
         let lock = try layout.lockForCleanup(wait: wait)
         defer { lock.release() }
         // On a full disk the index needs room to record what the run removes.
-        let released = layout.spaceReserve.releaseIfDiskFull()
-        if released > 0 {
-            logger.warning("the disk is full; released the space reserve for the index", ["bytes": String(released)])
-        }
+        layout.spaceReserve.releaseIfDiskFull(logger: logger)
         let store = try IndexStore(path: layout.indexPath)
         // Before anything is written or removed: a cleanup never acts on an index SQLite finds damaged.
         try store.checkIntegrity()

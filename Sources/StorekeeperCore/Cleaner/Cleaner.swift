@@ -96,10 +96,7 @@ public final class Cleaner {
             request: request, startedAt: startedAt,
             report: CleanupReport(dryRun: request.dryRun, trigger: request.trigger, startedAt: startedAt))
         // On a full disk the index needs room to record what is removed.
-        let released = layout.spaceReserve.releaseIfDiskFull()
-        if released > 0 {
-            logger.warning("the disk is full; released the space reserve for the index", ["bytes": String(released)])
-        }
+        layout.spaceReserve.releaseIfDiskFull(logger: logger)
         do {
             let (id, interrupted) = try store.beginCleanupRun(
                 trigger: request.trigger, dryRun: request.dryRun, startedAt: startedAt)

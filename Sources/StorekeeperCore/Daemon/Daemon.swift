@@ -142,14 +142,6 @@ public final class Daemon {
         }
     }
 
-    /// On a full disk: gives the index the reserve's room to commit.
-    private func releaseReserve() {
-        let released = layout.spaceReserve.releaseIfDiskFull()
-        if released > 0 {
-            logger.warning("the disk is full; released the space reserve for the index", ["bytes": String(released)])
-        }
-    }
-
     // MARK: The index file
 
     /// Opens the index, creating it when it is missing and moving a file that
@@ -157,17 +149,20 @@ public final class Daemon {
     /// loss, whatever the path holds (a truncated file) is moved aside too:
     /// it is no longer a database anyone can trust.
     private func openIndex(afterLoss: Bool) throws -> IndexStore {
+        let store = try openOrCreateIndex(afterLoss: afterLoss)
+        if store.database.lockedExclusively {
+            logger.warning("the disk is full: the index is open in exclusive mode until there is room; other readers wait")
+        }
+        return store
+    }
+
+    private func openOrCreateIndex(afterLoss: Bool) throws -> IndexStore {
         let path = layout.indexPath
         if FileSystemPaths.exists(path) {
             var problem = "it was truncated, overwritten or damaged while the daemon ran"
             if !afterLoss {
                 do {
-                    let store = try IndexStore(path: path)
-                    if store.database.lockedExclusively {
-                        logger.warning(
-                            "the disk is full: the index is open in exclusive mode until there is room; other readers wait")
-                    }
-                    return store
+                    return try IndexStore(path: path)
                 } catch let error as DatabaseError where error.isCorrupt {
                     problem = error.description
                 }
@@ -186,9 +181,6 @@ public final class Daemon {
             logger.warning("no index; creating one (the startup reconcile fills it)", ["path": path])
         }
         let store = try IndexStore.create(path: path)
-        if store.database.lockedExclusively {
-            logger.warning("the disk is full: the index is open in exclusive mode until there is room; other readers wait")
-        }
         try? store.setMeta("base_path", layout.basePath)
         return store
     }
@@ -286,7 +278,7 @@ public final class Daemon {
                 do {
                     try indexer.processQueued()
                 } catch let error as DatabaseError where error.isDiskFull {
-                    releaseReserve()
+                    layout.spaceReserve.releaseIfDiskFull(logger: logger)
                     throw error
                 }
             }
@@ -421,9 +413,9 @@ public final class Daemon {
     /// the event queue between slices so the index keeps up.
     /// Returns whether a policy is still violated after trying.
     private func enforcePolicies(store: IndexStore, indexer: Indexer) throws -> Bool {
-        func violations() throws -> (lowDisk: Bool, overQuota: [String]) {
+        func violations() throws -> (lowDisk: FileSystemSpace?, overQuota: [String]) {
             let space = try? FileSystemSpace.of(layout.basePath)
-            let lowDisk = space.map(configuration.monitoring.isLow) ?? false
+            let lowDisk = space.flatMap { configuration.monitoring.isLow($0) ? $0 : nil }
             var overQuota: [String] = []
             for policy in configuration.categories
             where policy.onQuota == .evict && policy.key != CategoryPolicy.protectedKey {
@@ -432,9 +424,10 @@ public final class Daemon {
             }
             return (lowDisk, overQuota)
         }
-        let (lowDisk, overQuota) = try violations()
+        let (lowSpace, overQuota) = try violations()
+        let lowDisk = lowSpace != nil
         health.lowDisk = nil
-        if lowDisk, let space = try? FileSystemSpace.of(layout.basePath) {
+        if let space = lowSpace {
             health.lowDisk =
                 "free disk space is low: \(Formatting.bytes(space.freeBytes)) "
                 + "(\(Formatting.fixed(space.freePercent, digits: 1)) %) free, alert below "
@@ -464,7 +457,7 @@ public final class Daemon {
             configuration: configuration, store: store, logger: logger, betweenSlices: { try indexer.catchUp() })
         _ = try cleaner.run(request)
         let after = try violations()
-        return after.lowDisk || !after.overQuota.isEmpty
+        return after.lowDisk != nil || !after.overQuota.isEmpty
     }
 
     // MARK: Health
@@ -507,7 +500,7 @@ public final class Daemon {
             if healthWriteError == nil {
                 logger.warning("cannot write the health file", ["path": healthPath, "error": "\(error)"])
                 // The reserve gives the index, and this file, room on a full disk.
-                releaseReserve()
+                layout.spaceReserve.releaseIfDiskFull(logger: logger)
             }
             healthWriteError = "cannot write the health file: \(error)"
         }

@@ -29,6 +29,16 @@ public struct SpaceReserve: Sendable {
         return release()
     }
 
+    /// `releaseIfDiskFull`, saying so in the log when it released anything.
+    @discardableResult
+    public func releaseIfDiskFull(logger: Logger) -> Int64 {
+        let released = releaseIfDiskFull()
+        if released > 0 {
+            logger.warning("the disk is full; released the space reserve for the index", ["bytes": String(released)])
+        }
+        return released
+    }
+
     /// Frees the reserve now; returns the bytes it held (0 when none was held).
     @discardableResult
     public func release() -> Int64 {
