@@ -1,7 +1,7 @@
 import Glibc
-import StorekeeperCore
+import StorekeeperCLI
 
-// Only the entry point lives here; everything else is in StorekeeperCore so
+// Only the entry point lives here; everything else is in the libraries so
 // tests can reach it.
 var environment: [String: String] = [:]
 var entry = environ

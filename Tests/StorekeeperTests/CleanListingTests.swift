@@ -1,6 +1,13 @@
 import Foundation
 import Glibc
-@testable import StorekeeperCore
+@testable import StorekeeperCLI
+@testable import StorekeeperConfig
+@testable import StorekeeperEngine
+@testable import StorekeeperHTTP
+@testable import StorekeeperIndex
+@testable import StorekeeperMonitoring
+@testable import StorekeeperService
+@testable import StorekeeperSystem
 import Testing
 
 /// What `clean` tells an operator beyond its counts: which files go and why

@@ -1,6 +1,13 @@
 import Foundation
 import Glibc
-import StorekeeperCore
+import StorekeeperCLI
+import StorekeeperConfig
+import StorekeeperEngine
+import StorekeeperHTTP
+import StorekeeperIndex
+import StorekeeperMonitoring
+import StorekeeperService
+import StorekeeperSystem
 import Testing
 
 /// The cleaner through the binary: the original Python design's own test

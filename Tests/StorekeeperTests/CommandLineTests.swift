@@ -75,7 +75,7 @@ import Testing
     @Test func theSeedConfigurationLoadsUnchanged() throws {
         let tree = try TemporaryTree()
         let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("StorekeeperCoreTests/Fixtures/seed-config.yaml").path
+            .appendingPathComponent("StorekeeperUnitTests/Fixtures/seed-config.yaml").path
         let result = try StorekeeperBinary.run(
             ["check", "--config", seed], in: tree.root, environment: ["STORAGE_BASE_PATH": tree.base])
         #expect(result.status == 0, "\(result.stderr)")

@@ -2,7 +2,14 @@ import Foundation
 import Glibc
 import Testing
 
-@testable import StorekeeperCore
+@testable import StorekeeperCLI
+@testable import StorekeeperConfig
+@testable import StorekeeperEngine
+@testable import StorekeeperHTTP
+@testable import StorekeeperIndex
+@testable import StorekeeperMonitoring
+@testable import StorekeeperService
+@testable import StorekeeperSystem
 
 /// Deletion safety through the binary: `cleanup.exclude` folders protect what
 /// is below them, `check --verbose` says what each pattern protects, the trash

@@ -2,7 +2,14 @@ import Foundation
 import Glibc
 import Testing
 
-@testable import StorekeeperCore
+@testable import StorekeeperCLI
+@testable import StorekeeperConfig
+@testable import StorekeeperEngine
+@testable import StorekeeperHTTP
+@testable import StorekeeperIndex
+@testable import StorekeeperMonitoring
+@testable import StorekeeperService
+@testable import StorekeeperSystem
 
 /// `storekeeper trash list|restore|empty` through the binary, and real
 /// interoperation with trash-cli 0.26 (from PyPI) on the same `.trash` folder.

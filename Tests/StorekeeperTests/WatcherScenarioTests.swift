@@ -1,6 +1,13 @@
 import Foundation
 import Glibc
-import StorekeeperCore
+import StorekeeperCLI
+import StorekeeperConfig
+import StorekeeperEngine
+import StorekeeperHTTP
+import StorekeeperIndex
+import StorekeeperMonitoring
+import StorekeeperService
+import StorekeeperSystem
 import Testing
 
 /// The cases an inotify watcher gets wrong (long-lived writers, atomic saves,
