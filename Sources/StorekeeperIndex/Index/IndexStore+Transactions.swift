@@ -1,0 +1,19 @@
+/// Every transaction on the index goes through these two, so the index target
+/// decides how they begin and end: callers say what they do, not how SQLite
+/// locks for it.
+extension IndexStore {
+    /// Runs `body` in one write transaction (`BEGIN IMMEDIATE`: the write lock
+    /// is taken at once, so a busy index fails here, not half-way through).
+    /// Rolled back when `body` throws.
+    public func write<T>(_ body: () throws -> T) throws -> T {
+        try database.transaction(body)
+    }
+
+    /// Runs `body` against one snapshot of the index: every read in it sees the
+    /// same state, whatever the daemon commits meanwhile.
+    public func read<T>(_ body: () throws -> T) throws -> T {
+        try database.execute("BEGIN")
+        defer { try? database.execute("ROLLBACK") }
+        return try body()
+    }
+}
