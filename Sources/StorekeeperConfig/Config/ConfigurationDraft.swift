@@ -60,12 +60,46 @@ struct ConfigurationDraft {
     /// starts in /); a relative STORAGE_BASE_PATH follows the working
     /// directory, as any path given on a command line does.
     /// `noteRelativePaths` adds a warning per relative path, for `check`.
+    /// Every problem is collected before throwing, so one run of `check`
+    /// lists them all.
     func finalize(
         file: String, configDirectory: String, currentDirectory: String, noteRelativePaths: Bool = false
     ) throws(ConfigError) -> (Configuration, [ConfigWarning]) {
-        var warnings: [ConfigWarning] = []
+        var findings = Findings(
+            file: file, configDirectory: configDirectory, currentDirectory: currentDirectory,
+            noteRelativePaths: noteRelativePaths)
+        if basePath == nil {
+            findings.errors.append(ConfigError(
+                file: file, line: storageLine, key: "storage.base_path", message: "missing; set it here or in STORAGE_BASE_PATH"))
+        }
+        let base = basePath.flatMap { findings.resolve($0.path, $0.origin) }
+        let index = indexPath.map { findings.resolve($0.path, $0.origin) } ?? base.map { $0 + "/.storekeeper/index.db" }
+        let monitoring = resolvedMonitoring(&findings)
+        checkCategories(base: base, &findings)
+        guard findings.errors.isEmpty, let base, let index else {
+            throw ConfigError.combining(findings.errors)
+        }
+        let configuration = Configuration(
+            sourceFile: file,
+            basePath: base,
+            indexPath: index,
+            categories: categories.map(\.policy),
+            cleanup: cleanup,
+            monitoring: monitoring
+        )
+        return (configuration, findings.warnings)
+    }
+
+    /// What `finalize` found so far, and where relative paths resolve.
+    struct Findings {
+        let file: String
+        let configDirectory: String
+        let currentDirectory: String
+        let noteRelativePaths: Bool
         var errors: [ConfigError] = []
-        func resolve(_ path: String, _ origin: ConfigOrigin) -> String? {
+        var warnings: [ConfigWarning] = []
+
+        mutating func resolve(_ path: String, _ origin: ConfigOrigin) -> String? {
             var folder = if case .environment = origin { currentDirectory } else { configDirectory }
             var relative = path
             if case .file = origin {
@@ -78,7 +112,7 @@ struct ConfigurationDraft {
                 if relative.isEmpty { relative = "." }
             }
             do {
-                let absolute = try Self.absolute(relative, origin: origin, file: file, currentDirectory: folder)
+                let absolute = try ConfigurationDraft.absolute(relative, origin: origin, file: file, currentDirectory: folder)
                 if noteRelativePaths && !path.hasPrefix("/") {
                     let against = if case .environment = origin { "the working directory" } else { "the config file's folder" }
                     warnings.append(origin.warning("relative path '\(path)' is resolved against \(against): \(absolute)", file: file))
@@ -89,82 +123,81 @@ struct ConfigurationDraft {
                 return nil
             }
         }
-        if basePath == nil {
-            errors.append(ConfigError(
-                file: file, line: storageLine, key: "storage.base_path", message: "missing; set it here or in STORAGE_BASE_PATH"))
-        }
-        let base = basePath.flatMap { resolve($0.path, $0.origin) }
-        let index = indexPath.map { resolve($0.path, $0.origin) } ?? base.map { $0 + "/.storekeeper/index.db" }
+    }
+
+    /// The monitoring settings with relative file paths made absolute against
+    /// the config file's folder. Empty means off for both, and stays empty.
+    private func resolvedMonitoring(_ findings: inout Findings) -> MonitoringSettings {
         var monitoring = monitoring
-        // Empty means off for both, and stays empty.
         for (key, setting) in [("log_file", \MonitoringSettings.logFile), ("textfile_path", \MonitoringSettings.textfilePath)] {
             guard let path = monitoring[keyPath: setting], !path.isEmpty, !path.hasPrefix("/") else { continue }
-            let absolute = "/" + (configDirectory + "/" + path).split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+            let absolute = "/" + (findings.configDirectory + "/" + path).split(separator: "/").filter { $0 != "." }.joined(separator: "/")
             monitoring[keyPath: setting] = absolute
-            if noteRelativePaths {
-                warnings.append(ConfigWarning(
-                    file: file, line: nil, key: "storage.monitoring." + key,
+            if findings.noteRelativePaths {
+                findings.warnings.append(ConfigWarning(
+                    file: findings.file, line: nil, key: "storage.monitoring." + key,
                     message: "relative path '\(path)' is resolved against the config file's folder: \(absolute)"))
             }
         }
+        return monitoring
+    }
 
+    /// Each category's own rules, then that no folder belongs to two.
+    private func checkCategories(base: String?, _ findings: inout Findings) {
         let declared = categories.filter(\.declared).map(\.policy.key)
         var owners: [String: Int] = [:]
         for (position, category) in categories.enumerated() {
-            let policy = category.policy
-            if !category.declared, let base, !policy.directories.contains(where: { FileSystemPaths.kind(base + "/" + $0) == .directory }) {
-                // An environment variable only changes a category the file has.
-                for origin in [category.retentionOrigin, category.quotaOrigin] {
-                    guard case .file = origin else { continue }
-                    errors.append(origin.error(
-                        "no category '\(policy.key)': not built in, not under storage.categories and no folder "
-                            + "\(policy.directories.joined(separator: ", "))/ in \(base)"
-                            + (Suggestion.closest(to: policy.key, among: declared).map { "; did you mean '\($0)'?" }
-                                ?? "; declare it under storage.categories (with its directories) to add a category"),
-                        file: file))
-                }
-            }
-            if policy.key == CategoryPolicy.protectedKey {
-                if policy.retentionSeconds != nil {
-                    errors.append(category.retentionOrigin.error("outputs is never deleted by any policy: its retention must be -1 (keep forever)", file: file))
-                }
-                if policy.onQuota != .alert {
-                    errors.append(category.onQuotaOrigin.error("outputs is never deleted by any policy: on_quota must be alert", file: file))
-                }
-            }
-            if policy.retentionSeconds == 0 {
-                warnings.append(category.retentionOrigin.warning("retention 0: every file is expired at once", file: file))
-            }
-            if policy.quotaBytes == 0 {
-                warnings.append(category.quotaOrigin.warning("quota 0: the category is always over quota", file: file))
-            }
-            for directory in policy.directories {
+            check(category, base: base, declared: declared, &findings)
+            for directory in category.policy.directories {
                 if let owner = owners[directory] {
                     let other = categories[owner]
                     let origin = category.directoriesOrigin == .builtIn ? other.directoriesOrigin : category.directoriesOrigin
-                    errors.append(origin.error("directory '\(directory)' belongs to both \(other.policy.key) and \(policy.key)", file: file))
+                    findings.errors.append(origin.error(
+                        "directory '\(directory)' belongs to both \(other.policy.key) and \(category.policy.key)",
+                        file: findings.file))
                 }
                 owners[directory] = position
             }
         }
-        guard errors.isEmpty, let base, let index else {
-            throw ConfigError.combining(errors)
+    }
+
+    private func check(_ category: Category, base: String?, declared: [String], _ findings: inout Findings) {
+        let policy = category.policy
+        let file = findings.file
+        if !category.declared, let base, !policy.directories.contains(where: { FileSystemPaths.kind(base + "/" + $0) == .directory }) {
+            // An environment variable only changes a category the file has.
+            for origin in [category.retentionOrigin, category.quotaOrigin] {
+                guard case .file = origin else { continue }
+                findings.errors.append(origin.error(
+                    "no category '\(policy.key)': not built in, not under storage.categories and no folder "
+                        + "\(policy.directories.joined(separator: ", "))/ in \(base)"
+                        + (Suggestion.closest(to: policy.key, among: declared).map { "; did you mean '\($0)'?" }
+                            ?? "; declare it under storage.categories (with its directories) to add a category"),
+                    file: file))
+            }
         }
-        let configuration = Configuration(
-            sourceFile: file,
-            basePath: base,
-            indexPath: index,
-            categories: categories.map(\.policy),
-            cleanup: cleanup,
-            monitoring: monitoring
-        )
-        return (configuration, warnings)
+        if policy.key == CategoryPolicy.protectedKey {
+            if policy.retentionSeconds != nil {
+                findings.errors.append(category.retentionOrigin.error(
+                    "outputs is never deleted by any policy: its retention must be -1 (keep forever)", file: file))
+            }
+            if policy.onQuota != .alert {
+                findings.errors.append(category.onQuotaOrigin.error(
+                    "outputs is never deleted by any policy: on_quota must be alert", file: file))
+            }
+        }
+        if policy.retentionSeconds == 0 {
+            findings.warnings.append(category.retentionOrigin.warning("retention 0: every file is expired at once", file: file))
+        }
+        if policy.quotaBytes == 0 {
+            findings.warnings.append(category.quotaOrigin.warning("quota 0: the category is always over quota", file: file))
+        }
     }
 
     /// An absolute, lexically tidied path (`.` and empty components
     /// dropped; `..` kept, since resolving it lexically is wrong across
     /// symlinks).
-    private static func absolute(
+    fileprivate static func absolute(
         _ path: String, origin: ConfigOrigin, file: String, currentDirectory: String
     ) throws(ConfigError) -> String {
         guard !path.isEmpty else {

@@ -26,7 +26,7 @@ extension Logger {
         logFileRequired: Bool = true
     ) throws(LogFileError) -> Logger {
         let level = minimumLevel ?? configuration.monitoring.logLevel.loggerLevel
-        let style = Style.detect(environment: environment)
+        let style = Style.detect(environment: ProcessEnvironment(environment))
         let path = configuration.monitoring.logFile.flatMap { $0.isEmpty ? nil : $0 }
         do throws(LogFileError) {
             return try Logger(minimumLevel: level, style: style, filePath: path)
@@ -47,13 +47,13 @@ extension Logger.Style {
     /// when stderr is the stream systemd named in `JOURNAL_STREAM` (its
     /// `device:inode`, compared with `fstat(2)` as systemd.exec(5) advises, so a
     /// child whose stderr was redirected does not inherit the prefixes).
-    public static func detect(environment: [String: String], standardError: Int32 = STDERR_FILENO) -> Logger.Style {
-        switch environment["STOREKEEPER_LOG_STYLE"] {
+    public static func detect(environment: ProcessEnvironment, standardError: Int32 = STDERR_FILENO) -> Logger.Style {
+        switch environment[.logStyle] {
         case "journal": return .journal
         case "plain": return .plain
         default: break
         }
-        guard let stream = environment["JOURNAL_STREAM"] else { return .plain }
+        guard let stream = environment[.journalStream] else { return .plain }
         let parts = stream.split(separator: ":")
         guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return .plain }
         var st = stat()

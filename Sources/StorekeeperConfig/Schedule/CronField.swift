@@ -127,73 +127,84 @@ extension CronField {
     private static func parseElement(
         _ element: ArraySlice<Character>, kind: Kind, failure: (Int, String) -> CronError
     ) throws(CronError) -> (UInt64, Bool) {
-        let written = String(element)
         let slash = element.firstIndex(of: "/")
         let base = element[..<(slash ?? element.endIndex)]
         var step = 1
         if let slash {
-            let stepText = element[element.index(after: slash)...]
-            let stepOffset = slash + 1 - element.startIndex
-            if stepText.contains("/") {
-                throw failure(0, "'\(written)' has more than one '/'")
-            }
-            guard !stepText.isEmpty else {
-                throw failure(stepOffset, "'\(written)' has no step after '/'")
-            }
-            guard let parsed = decimal(stepText) else {
-                throw failure(stepOffset, "step '\(String(stepText))' is not a number")
-            }
-            guard parsed > 0 else {
-                throw failure(stepOffset, "step 0 in '\(written)' never advances; use 1 or more")
-            }
-            step = parsed
-            guard !base.isEmpty else {
-                throw failure(0, "'\(written)' has nothing before '/' (write */\(String(stepText)) or a-b/\(String(stepText)))")
-            }
+            step = try parseStep(element, slash: slash, baseIsEmpty: base.isEmpty, failure: failure)
         }
-
-        let low: Int
-        let high: Int
-        if base.first == "*" {
-            guard base.count == 1 else {
-                throw failure(1, "unexpected '\(String(base.dropFirst()))' after '*' in '\(written)'")
-            }
-            low = kind.bounds.lowerBound
-            high = slash == nil ? kind.bounds.upperBound : kind.stepEnd
-        } else if let dash = base.firstIndex(of: "-") {
-            let lowText = base[..<dash]
-            let highText = base[base.index(after: dash)...]
-            let highOffset = dash + 1 - element.startIndex
-            guard !lowText.isEmpty else {
-                throw failure(0, "range '\(String(base))' has no start (negative numbers are not allowed)")
-            }
-            guard !highText.isEmpty else {
-                throw failure(highOffset, "range '\(String(base))' has no end")
-            }
-            if highText.contains("-") {
-                throw failure(0, "'\(String(base))' is not a range: use one '-'")
-            }
-            low = try value(lowText, kind: kind) { message in failure(0, message) }
-            var end = try value(highText, kind: kind) { message in failure(highOffset, message) }
-            // `FRI-SUN` reads as Friday through Sunday; with SUN as 0 it would
-            // be reversed, so a named Sunday that ends a range is the alias 7.
-            if kind == .dayOfWeek, end == 0, low > 0, highText.first?.isLetter == true {
-                end = 7
-            }
-            high = end
-            guard low <= high else {
-                throw failure(0, "range \(String(base)) is reversed: the start is after the end (a range cannot wrap around)")
-            }
-        } else {
-            low = try value(base, kind: kind) { message in failure(0, message) }
-            high = slash == nil ? low : max(low, kind.stepEnd)
-        }
-
+        let (low, high) = try parseRange(base, of: element, stepped: slash != nil, kind: kind, failure: failure)
         var values: UInt64 = 0
         for value in stride(from: low, through: high, by: step) {
             values |= UInt64(1) << UInt64(kind == .dayOfWeek && value == 7 ? 0 : value)
         }
         return (values, base.count == 1 && base.first == "*" && slash == nil)
+    }
+
+    /// The `/step` of an element: a number of 1 or more after one '/'.
+    private static func parseStep(
+        _ element: ArraySlice<Character>, slash: Int, baseIsEmpty: Bool, failure: (Int, String) -> CronError
+    ) throws(CronError) -> Int {
+        let written = String(element)
+        let stepText = element[element.index(after: slash)...]
+        let stepOffset = slash + 1 - element.startIndex
+        if stepText.contains("/") {
+            throw failure(0, "'\(written)' has more than one '/'")
+        }
+        guard !stepText.isEmpty else {
+            throw failure(stepOffset, "'\(written)' has no step after '/'")
+        }
+        guard let parsed = decimal(stepText) else {
+            throw failure(stepOffset, "step '\(String(stepText))' is not a number")
+        }
+        guard parsed > 0 else {
+            throw failure(stepOffset, "step 0 in '\(written)' never advances; use 1 or more")
+        }
+        guard !baseIsEmpty else {
+            throw failure(0, "'\(written)' has nothing before '/' (write */\(String(stepText)) or a-b/\(String(stepText)))")
+        }
+        return parsed
+    }
+
+    /// The first and last value of an element's part before any '/': `*`, `a-b` or one value
+    /// (which a step extends to the end of the field).
+    private static func parseRange(
+        _ base: ArraySlice<Character>, of element: ArraySlice<Character>, stepped: Bool, kind: Kind,
+        failure: (Int, String) -> CronError
+    ) throws(CronError) -> (Int, Int) {
+        if base.first == "*" {
+            guard base.count == 1 else {
+                throw failure(1, "unexpected '\(String(base.dropFirst()))' after '*' in '\(String(element))'")
+            }
+            return (kind.bounds.lowerBound, stepped ? kind.stepEnd : kind.bounds.upperBound)
+        }
+        guard let dash = base.firstIndex(of: "-") else {
+            let low = try value(base, kind: kind) { message in failure(0, message) }
+            return (low, stepped ? max(low, kind.stepEnd) : low)
+        }
+        let lowText = base[..<dash]
+        let highText = base[base.index(after: dash)...]
+        let highOffset = dash + 1 - element.startIndex
+        guard !lowText.isEmpty else {
+            throw failure(0, "range '\(String(base))' has no start (negative numbers are not allowed)")
+        }
+        guard !highText.isEmpty else {
+            throw failure(highOffset, "range '\(String(base))' has no end")
+        }
+        if highText.contains("-") {
+            throw failure(0, "'\(String(base))' is not a range: use one '-'")
+        }
+        let low = try value(lowText, kind: kind) { message in failure(0, message) }
+        var high = try value(highText, kind: kind) { message in failure(highOffset, message) }
+        // `FRI-SUN` reads as Friday through Sunday; with SUN as 0 it would
+        // be reversed, so a named Sunday that ends a range is the alias 7.
+        if kind == .dayOfWeek, high == 0, low > 0, highText.first?.isLetter == true {
+            high = 7
+        }
+        guard low <= high else {
+            throw failure(0, "range \(String(base)) is reversed: the start is after the end (a range cannot wrap around)")
+        }
+        return (low, high)
     }
 
     /// A number or (for month and day-of-week) a three-letter name, checked
