@@ -11,6 +11,7 @@ public struct Configuration: Sendable, Equatable {
     public var categories: [CategoryPolicy]
     public var cleanup: CleanupSettings
     public var monitoring: MonitoringSettings
+    public var watch: WatchSettings
 
     public init(
         sourceFile: String,
@@ -18,7 +19,8 @@ public struct Configuration: Sendable, Equatable {
         indexPath: String,
         categories: [CategoryPolicy],
         cleanup: CleanupSettings,
-        monitoring: MonitoringSettings
+        monitoring: MonitoringSettings,
+        watch: WatchSettings = WatchSettings()
     ) {
         self.sourceFile = sourceFile
         self.basePath = basePath
@@ -26,6 +28,7 @@ public struct Configuration: Sendable, Equatable {
         self.categories = categories
         self.cleanup = cleanup
         self.monitoring = monitoring
+        self.watch = watch
     }
 
     /// The policy owning a top-level folder of the base path, or nil for an

@@ -113,6 +113,8 @@ struct ConfigurationDecoder {
             draft.cleanup = try decodeCleanup(entry.value, path)
         case "monitoring":
             draft.monitoring = try decodeMonitoring(entry.value, path)
+        case "watch":
+            draft.watch = try decodeWatch(entry.value, path)
         default:
             throw unknownKey(entry, path)
         }
@@ -271,5 +273,27 @@ struct ConfigurationDecoder {
             throw error(listenNode, path + ".metrics_listen", problem)
         }
         return monitoring
+    }
+
+    private func decodeWatch(_ node: YAMLNode, _ path: String) throws(ConfigError) -> WatchSettings {
+        var watch = WatchSettings()
+        for field in try mapping(node, path) {
+            let fieldPath = path + "." + field.key
+            switch field.key {
+            case "mode":
+                watch.mode = try choice(field.value, fieldPath, WatchSettings.Mode.self)
+            case "poll_interval":
+                let seconds = try parsed(field.value, fieldPath, ConfigValueParser.seconds)
+                guard seconds >= WatchSettings.minimumPollIntervalSeconds else {
+                    throw error(
+                        field.value, fieldPath,
+                        "expected at least \(WatchSettings.minimumPollIntervalSeconds)s, found \(scalarText(field.value))")
+                }
+                watch.pollIntervalSeconds = seconds
+            default:
+                throw unknownKey(field, fieldPath)
+            }
+        }
+        return watch
     }
 }

@@ -20,6 +20,7 @@ struct ConfigurationDraft {
     var categories = CategoryPolicy.builtIns.map { Category(policy: $0, declared: true) }
     var cleanup = CleanupSettings()
     var monitoring = MonitoringSettings()
+    var watch = WatchSettings()
     /// The `storage:` line, where a missing `base_path` is reported.
     var storageLine: Int?
 
@@ -85,7 +86,8 @@ struct ConfigurationDraft {
             indexPath: index,
             categories: categories.map(\.policy),
             cleanup: cleanup,
-            monitoring: monitoring
+            monitoring: monitoring,
+            watch: watch
         )
         return (configuration, findings.warnings)
     }

@@ -52,7 +52,7 @@ package enum Suggestion {
 enum ConfigKeys {
     static let sections: [String: [String]] = [
         "": ["storage"],
-        "storage": ["base_path", "index_path", "retention", "quotas", "categories", "cleanup", "monitoring"],
+        "storage": ["base_path", "index_path", "retention", "quotas", "categories", "cleanup", "monitoring", "watch"],
         "storage.categories.*": ["directories", "on_quota", "age_by"],
         "storage.cleanup": [
             "enabled", "schedule", "temp_schedule", "dry_run", "batch_size", "use_trash", "trash_retention", "exclude",
@@ -63,6 +63,7 @@ enum ConfigKeys {
             "log_level", "metrics_enabled", "alert_threshold_percent", "min_free_bytes", "log_file", "metrics_listen",
             "allow_remote", "textfile_path", "event_retention",
         ],
+        "storage.watch": ["mode", "poll_interval"],
     ]
 
     /// The keys accepted beside `path` (a dotted key such as
