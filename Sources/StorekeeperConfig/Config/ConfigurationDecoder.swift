@@ -265,6 +265,10 @@ struct ConfigurationDecoder {
             case "event_retention":
                 let seconds = try parsed(value, fieldPath, ConfigValueParser.seconds)
                 monitoring.eventRetentionSeconds = seconds < 0 ? nil : seconds
+            case "history_interval":
+                monitoring.historyIntervalSeconds = try positiveSeconds(value, fieldPath, minimum: 10)
+            case "history_retention":
+                monitoring.historyRetentionSeconds = try positiveSeconds(value, fieldPath, minimum: 86_400)
             default:
                 throw unknownKey(field, fieldPath)
             }
@@ -295,5 +299,14 @@ struct ConfigurationDecoder {
             }
         }
         return watch
+    }
+
+    /// A duration of at least `minimum` seconds.
+    private func positiveSeconds(_ node: YAMLNode, _ path: String, minimum: Int64) throws(ConfigError) -> Int64 {
+        let seconds = try parsed(node, path, ConfigValueParser.seconds)
+        guard seconds >= minimum else {
+            throw error(node, path, "expected at least \(Formatting.duration(minimum)), found \(scalarText(node))")
+        }
+        return seconds
     }
 }

@@ -42,6 +42,10 @@ public struct MonitoringSettings: Sendable, Equatable {
     public var textfilePath: String?
     /// Age after which rows of the `events` log are pruned; nil keeps them forever (-1).
     public var eventRetentionSeconds: Int64?
+    /// How often the daemon copies `usage` into `usage_history` (the status page's chart).
+    public var historyIntervalSeconds: Int64 = 300
+    /// Age after which `usage_history` samples are pruned.
+    public var historyRetentionSeconds: Int64 = 30 * 86_400
 
     public init(
         logLevel: LogLevel = .info,
