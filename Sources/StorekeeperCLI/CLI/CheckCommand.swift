@@ -8,17 +8,23 @@ enum CheckCommand {
         name: "check",
         abstract: "Validate the configuration: errors exit 78, warnings are printed.",
         discussion: "Nothing is created or changed. Environment overrides (STORAGE_*) are applied as in every command.",
-        options: [
-            .init(
-                name: "--verbose", valueName: nil,
-                help: "Also count the indexed files each cleanup.exclude pattern protects; warn on one that matches none."),
-            CommandSpec.jsonOption,
-        ],
+        options: Options.self,
         run: run)
 
-    static func run(_ invocation: Invocation) throws -> ExitCode {
-        let json = invocation.has("--json")
-        let verbose = invocation.has("--verbose")
+    struct Options: CommandOptions {
+        var verbose = false
+        var json = false
+
+        static let options: [Option<Self>] = [
+            .flag(
+                "--verbose", \.verbose,
+                help: "Also count the indexed files each cleanup.exclude pattern protects; warn on one that matches none."),
+            .json(\.json),
+        ]
+    }
+
+    static func run(_ options: Options, _ invocation: Invocation) throws -> ExitCode {
+        let json = options.json
         let configuration: Configuration
         var warnings: [String] = []
         do {
@@ -42,7 +48,7 @@ enum CheckCommand {
             warnings.append("\(layout.basePath) does not exist yet: 'storekeeper init' creates it")
         }
         var protection: ExcludeProtection?
-        if verbose && !configuration.cleanup.exclude.isEmpty {
+        if options.verbose && !configuration.cleanup.exclude.isEmpty {
             protection = ExcludeProtection.count(configuration.cleanup.exclude, indexPath: layout.indexPath)
             warnings += protection?.warnings ?? []
         }

@@ -22,52 +22,49 @@ enum CleanCommand {
             would be) and why: expired, quota, low disk; --json always carries the first --limit of them \
             in `files`. On a terminal a progress line on stderr counts the files as they go.
             """,
-        options: [
-            .init(name: "--dry-run", valueName: nil, help: "Report what would be removed; change nothing."),
-            .init(name: "--category", valueName: "key", help: "Only this category (its config key, e.g. contact_sheets)."),
-            .init(name: "--no-scan", valueName: nil, help: "Do not reconcile the index first, even without a daemon."),
-            .init(name: "--wait", valueName: "seconds", help: "How long to wait for another cleanup run (default 600)."),
-            .init(name: "--list", valueName: nil, help: "Print each file removed (or that would be) and why."),
-            .init(name: "--limit", valueName: "N", help: "List at most N files (default \(defaultListLimit))."),
-            CommandSpec.jsonOption,
-        ],
+        options: Options.self,
         run: run)
 
     static let defaultListLimit = 1000
+    static let defaultWaitSeconds = 600
 
-    static func run(_ invocation: Invocation) throws -> ExitCode {
+    struct Options: CommandOptions {
+        var dryRun = false
+        var category: String?
+        var noScan = false
+        var wait = Double(defaultWaitSeconds)
+        var list = false
+        var limit = defaultListLimit
+        var json = false
+
+        static let options: [Option<Self>] = [
+            .flag("--dry-run", \.dryRun, help: "Report what would be removed; change nothing."),
+            .value(
+                "--category", "key", \.category, as: .text, completion: .categories,
+                help: "Only this category (its config key, e.g. contact_sheets)."),
+            .flag("--no-scan", \.noScan, help: "Do not reconcile the index first, even without a daemon."),
+            .value(
+                "--wait", "seconds", \.wait, as: .seconds,
+                help: "How long to wait for another cleanup run (default \(defaultWaitSeconds))."),
+            .flag("--list", \.list, help: "Print each file removed (or that would be) and why."),
+            .value(
+                "--limit", "N", \.limit, as: .count(of: "files"),
+                help: "List at most N files (default \(defaultListLimit))."),
+            .json(\.json),
+        ]
+    }
+
+    static func run(_ options: Options, _ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
         let layout = StorageLayout(configuration)
         try layout.validate()
-        var categories: Set<String>?
-        if let key = invocation.values["--category"] {
-            guard configuration.categories.contains(where: { $0.key == key }) else {
-                let known = configuration.categories.map(\.key).joined(separator: ", ")
-                throw UsageError(message: "unknown category '\(key)' (configured: \(known))", command: "clean")
-            }
-            categories = [key]
-        }
-        var wait = 600.0
-        if let text = invocation.values["--wait"] {
-            guard let seconds = Double(text), seconds >= 0 else {
-                throw UsageError(message: "'--wait' takes seconds, got '\(text)'", command: "clean")
-            }
-            wait = seconds
-        }
-        var listLimit = defaultListLimit
-        if let text = invocation.values["--limit"] {
-            guard let limit = Int(text), limit >= 0 else {
-                throw UsageError(message: "'--limit' takes a number of files, got '\(text)'", command: "clean")
-            }
-            listLimit = limit
-        }
+        let categories = try chosenCategories(options.category, configuration)
         // Asked before the lock and the scan: a disabled cleanup touches nothing.
-        _ = try CleanupGate(configuration).runsDry(asked: invocation.has("--dry-run"))
-        let json = invocation.has("--json")
+        _ = try CleanupGate(configuration).runsDry(asked: options.dryRun)
         let logger = try Logger.make(
-            configuration: configuration, environment: invocation.environment, minimumLevel: json ? .warning : nil,
-            logFileRequired: false)
-        let lock = try layout.lockForCleanup(wait: wait)
+            configuration: configuration, environment: invocation.environment,
+            minimumLevel: options.json ? .warning : nil, logFileRequired: false)
+        let lock = try layout.lockForCleanup(wait: options.wait)
         defer { lock.release() }
         // On a full disk the index needs room to record what the run removes.
         layout.spaceReserve.releaseIfDiskFull(logger: logger)
@@ -78,7 +75,7 @@ enum CleanCommand {
         // verifies every file on disk, so a stale index only means fewer candidates.
         do {
             try store.recordPolicy(configuration.categories)
-            if !invocation.has("--no-scan") {
+            if !options.noScan {
                 try reconcileIfNoDaemon(configuration, layout: layout, store: store, logger: logger)
             }
         } catch let error as DatabaseError where error.isTransient {
@@ -86,23 +83,40 @@ enum CleanCommand {
         }
 
         var request = Cleaner.Request(
-            trigger: "manual", dryRun: invocation.has("--dry-run") || configuration.cleanup.dryRun, categories: categories)
+            trigger: "manual", dryRun: options.dryRun || configuration.cleanup.dryRun, categories: categories)
         request.purgeTrash = categories == nil
-        // Drawn from inside the run, on this thread; the cleaner only asks for a Sendable callback.
-        nonisolated(unsafe) let progress = ProgressLine(label: "clean", enabled: !json && Console.stderrIsTerminal)
-        let listing = CleanupReport.Listing(limit: listLimit) { progress.update(files: $0) }
-        let report = try CleanupReport.Listing.$current.withValue(listing) {
-            defer { progress.finish() }
-            return try Cleaner(configuration: configuration, store: store, logger: logger).run(request)
-        }
-
-        if json {
+        let cleaner = Cleaner(configuration: configuration, store: store, logger: logger)
+        let report = try run(cleaner, request, options: options)
+        if options.json {
             Console.out(report.json.serialized())
         } else {
-            if invocation.has("--list") { Console.out(fileList(report)) }
+            if options.list { Console.out(fileList(report)) }
             Console.out(summary(report))
         }
         return report.totalErrors == 0 ? .success : .failure
+    }
+
+    /// nil for every category; a key the configuration lacks is a usage error.
+    static func chosenCategories(_ key: String?, _ configuration: Configuration) throws -> Set<String>? {
+        guard let key else { return nil }
+        guard configuration.categories.contains(where: { $0.key == key }) else {
+            let known = configuration.categories.map(\.key).joined(separator: ", ")
+            throw UsageError("unknown category '\(key)' (configured: \(known))")
+        }
+        return [key]
+    }
+
+    /// The run, with the files it removes counted on the progress line and
+    /// the first `--limit` of them kept for the listing.
+    static func run(_ cleaner: Cleaner, _ request: Cleaner.Request, options: Options) throws -> CleanupReport {
+        // Drawn from inside the run, on this thread; the cleaner only asks for a Sendable callback.
+        nonisolated(unsafe) let progress = ProgressLine(
+            label: "clean", enabled: !options.json && Console.stderrIsTerminal)
+        let listing = CleanupReport.Listing(limit: options.limit) { progress.update(files: $0) }
+        return try CleanupReport.Listing.$current.withValue(listing) {
+            defer { progress.finish() }
+            return try cleaner.run(request)
+        }
     }
 
     /// Without a daemon the index may be stale: files written since the last

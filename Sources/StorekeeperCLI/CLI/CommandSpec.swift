@@ -1,49 +1,43 @@
 import StorekeeperConfig
 import StorekeeperSystem
 
-/// What a subcommand accepts and says about itself in `--help`.
+/// A subcommand as `--help`, completion and the man page see it, made from its
+/// typed `CommandOptions`: the declarations there are the only place an
+/// option is named.
 struct CommandSpec: Sendable {
-    struct Option: Sendable {
-        let name: String
-        let valueName: String?
-        let help: String
-    }
-
     let name: String
     let abstract: String
     let discussion: String?
-    let options: [Option]
-    let arguments: [(name: String, help: String)]
-    /// How many of `arguments` must be given; the rest are optional.
-    let requiredArguments: Int
-    let run: @Sendable (Invocation) throws -> ExitCode
+    let options: [OptionSpec]
+    let arguments: [ArgumentSpec]
+    /// Fills the command's options type from what the command line gave and
+    /// returns it with the run it goes to.
+    let bind: @Sendable (_ options: [GivenOption], _ arguments: [String]) throws(UsageError) -> BoundCommand
 
-    init(
-        name: String, abstract: String, discussion: String? = nil, options: [Option] = [],
-        arguments: [(name: String, help: String)] = [], requiredArguments: Int? = nil,
-        run: @escaping @Sendable (Invocation) throws -> ExitCode
+    init<Options: CommandOptions>(
+        name: String, abstract: String, discussion: String? = nil, options: Options.Type,
+        run: @escaping @Sendable (Options, Invocation) throws -> ExitCode
     ) {
         self.name = name
         self.abstract = abstract
         self.discussion = discussion
-        self.options = options
-        self.arguments = arguments
-        self.requiredArguments = requiredArguments ?? arguments.count
-        self.run = run
+        self.options = Options.options.map(\.spec)
+        self.arguments = Options.arguments.map(\.spec)
+        bind = { given, words throws(UsageError) in
+            let options = try Options.parse(given, arguments: words)
+            return BoundCommand(options: options) { invocation in try run(options, invocation) }
+        }
     }
 
-    static let configOption = Option(
-        name: "--config", valueName: "file",
-        help: "Configuration file (default: $STOREKEEPER_CONFIG, then ./config/storekeeper.yaml if it exists, "
-            + "then /etc/storekeeper/storekeeper.yaml).")
-    static let jsonOption = Option(name: "--json", valueName: nil, help: "Print the result as JSON.")
+    /// Every option `<command> --help` lists: `--config` first, `--help` last.
+    var allOptions: [OptionSpec] {
+        [GlobalOptions.config.spec] + options + [GlobalOptions.help.spec]
+    }
 
     var help: String {
         var lines = ["OVERVIEW: \(abstract)", ""]
         if let discussion { lines += [discussion, ""] }
-        let argumentNames = arguments.enumerated().map { index, argument in
-            index < requiredArguments ? " <\(argument.name)>" : " [<\(argument.name)>]"
-        }.joined()
+        let argumentNames = arguments.map { $0.required ? " <\($0.name)>" : " [<\($0.name)>]" }.joined()
         lines += ["USAGE: storekeeper \(name) [<options>]\(argumentNames)", ""]
         if !arguments.isEmpty {
             lines.append("ARGUMENTS:")
@@ -53,30 +47,38 @@ struct CommandSpec: Sendable {
             lines.append("")
         }
         lines.append("OPTIONS:")
-        for option in [Self.configOption] + options {
-            let left = option.name + (option.valueName.map { " <\($0)>" } ?? "")
-            lines.append("  " + Formatting.pad(left, 24) + option.help)
-        }
-        lines.append("  " + Formatting.pad("-h, --help", 24) + "Show help information.")
+        lines += allOptions.map(Self.helpLine)
         return lines.joined(separator: "\n")
+    }
+
+    static func helpLine(_ option: OptionSpec) -> String {
+        "  " + Formatting.pad(option.synopsis, 24) + option.help
     }
 }
 
-/// A parsed command line: which options were given and the positional arguments.
+/// A command whose options are parsed, ready to run.
+struct BoundCommand: Sendable {
+    /// The command's `CommandOptions` value, for tests to look at.
+    let options: any CommandOptions
+    let run: @Sendable (Invocation) throws -> ExitCode
+}
+
+/// What a command runs with beside its options: where the configuration is
+/// and the process's environment.
 struct Invocation: Sendable {
-    let command: CommandSpec
     let configPath: String?
-    let flags: Set<String>
-    let values: [String: String]
-    let arguments: [String]
     let environment: [String: String]
     let currentDirectory: String
-
-    func has(_ flag: String) -> Bool { flags.contains(flag) }
 }
 
 /// A mistake in the command line itself: exit 64 with a pointer to `--help`.
-struct UsageError: Error {
+struct UsageError: Error, Equatable {
     let message: String
+    /// The subcommand whose `--help` the message points to; nil for the top.
     let command: String?
+
+    init(_ message: String, command: String? = nil) {
+        self.message = message
+        self.command = command
+    }
 }

@@ -15,11 +15,12 @@ enum InitCommand {
             .storekeeper/ and the index. Safe to run again: what exists is kept, modes are set to \
             0755 (folders) and 0644 (files it writes). A README.md it did not write is left alone.
             """,
+        options: NoOptions.self,
         run: run)
 
     static let readmeMarker = "<!-- written by storekeeper init; edit config/storekeeper.yaml instead -->"
 
-    static func run(_ invocation: Invocation) throws -> ExitCode {
+    static func run(_: NoOptions, _ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
         let layout = StorageLayout(configuration)
         try layout.validate()

@@ -12,10 +12,10 @@ enum JobsCommand {
             Read from the index's jobs table, which the daemon keeps. A job the daemon has not \
             registered yet shows its next run from the configuration and no last run.
             """,
-        options: [CommandSpec.jsonOption],
+        options: OutputOptions.self,
         run: run)
 
-    static func run(_ invocation: Invocation) throws -> ExitCode {
+    static func run(_ options: OutputOptions, _ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
         let layout = StorageLayout(configuration)
         let store = try IndexStore(path: layout.indexPath, readOnly: true)
@@ -28,7 +28,7 @@ enum JobsCommand {
                 ?? (try? CronExpression(schedule))?.nextFire(after: now)
             rows.append((name, schedule, record?.lastStartedAt, next, record?.lastStatus))
         }
-        if invocation.has("--json") {
+        if options.json {
             Console.out(
                 JSONValue.array(rows.map { row in
                     .object([

@@ -15,9 +15,10 @@ enum RunCommand {
             listen address and the log file need a restart. An invalid file is refused and the running \
             configuration kept.
             """,
+        options: NoOptions.self,
         run: run)
 
-    static func run(_ invocation: Invocation) throws -> ExitCode {
+    static func run(_: NoOptions, _ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
         let logger = try Logger.make(configuration: configuration, environment: invocation.environment)
         try Daemon(

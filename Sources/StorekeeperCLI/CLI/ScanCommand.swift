@@ -15,10 +15,10 @@ enum ScanCommand {
             keeps its rows and makes the scan exit 1. Refused while another process (the daemon) \
             writes the index.
             """,
-        options: [CommandSpec.jsonOption],
+        options: OutputOptions.self,
         run: run)
 
-    static func run(_ invocation: Invocation) throws -> ExitCode {
+    static func run(_ options: OutputOptions, _ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
         let layout = StorageLayout(configuration)
         try layout.validate()
@@ -27,7 +27,7 @@ enum ScanCommand {
         let store = try IndexStore(path: layout.indexPath)
         try store.recordPolicy(configuration.categories)
 
-        let json = invocation.has("--json")
+        let json = options.json
         let progress = ProgressLine(label: "scan", enabled: !json && Console.stderrIsTerminal)
         let started = MonotonicClock.seconds()
         let scanner = Scanner(

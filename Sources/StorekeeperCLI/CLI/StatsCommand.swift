@@ -11,16 +11,21 @@ package enum StatsCommand {
     static let spec = CommandSpec(
         name: "stats",
         abstract: "Show files, bytes, quota use, retention and oldest file per category, from the index.",
-        options: [
-            CommandSpec.jsonOption,
-            .init(name: "--prometheus", valueName: nil, help: "Print Prometheus text exposition format."),
-        ],
+        options: Options.self,
         run: run)
 
-    static func run(_ invocation: Invocation) throws -> ExitCode {
-        if invocation.has("--json") && invocation.has("--prometheus") {
-            throw UsageError(message: "'--json' and '--prometheus' cannot be combined", command: "stats")
-        }
+    struct Options: CommandOptions {
+        var json = false
+        var prometheus = false
+
+        static let options: [Option<Self>] = [
+            .json(\.json),
+            .flag("--prometheus", \.prometheus, help: "Print Prometheus text exposition format."),
+        ]
+        static let exclusive: [[PartialKeyPath<Self> & Sendable]] = [[\.json, \.prometheus]]
+    }
+
+    static func run(_ options: Options, _ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
         let layout = StorageLayout(configuration)
         let store = try IndexStore(path: layout.indexPath, readOnly: true)
@@ -28,9 +33,9 @@ package enum StatsCommand {
             layout: layout, store: store, daemon: HealthFile.read(from: HealthFile.path(in: layout))
         ).inForce(configuration.categories)
 
-        if invocation.has("--json") {
+        if options.json {
             Console.out(report.json.serialized())
-        } else if invocation.has("--prometheus") {
+        } else if options.prometheus {
             var snapshot = try MetricsSnapshot.read(
                 store: store, configuration: configuration, daemon: report.daemonRunning ? report.daemon : nil)
             snapshot.categories = report.categories

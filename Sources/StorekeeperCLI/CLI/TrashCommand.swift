@@ -19,99 +19,94 @@ enum TrashCommand {
             orphans included; it cannot be undone, so one of the two is required. trash-cli reads the \
             same folders: trash-list --trash-dir <base>/.trash.
             """,
-        options: [
-            .init(
-                name: "--older-than", valueName: "duration",
-                help: "empty: only items deleted at least this long ago (90s, 15m, 24h, 7d, 2w; a unit is required)."),
-            .init(name: "--all", valueName: nil, help: "empty: every item, whatever its age."),
-            CommandSpec.jsonOption,
-        ],
-        arguments: [("action", "list, restore or empty"), ("path", "restore: where the item was")],
-        requiredArguments: 1,
+        options: Options.self,
         run: run)
 
     /// How long `restore` and `empty` wait for a cleanup run to finish: they
     /// move the same items, so they take the cleanup lock.
     static let lockWait = 60.0
 
-    static func run(_ invocation: Invocation) throws -> ExitCode {
-        let action = invocation.arguments[0]
-        guard ["list", "restore", "empty"].contains(action) else {
-            throw UsageError(message: "unknown action '\(action)' (expected list, restore or empty)", command: "trash")
-        }
-        if action == "restore" && invocation.arguments.count < 2 {
-            throw UsageError(message: "missing argument <path> for 'restore'", command: "trash")
-        }
-        if action != "restore" && invocation.arguments.count > 1 {
-            throw UsageError(message: "unexpected argument '\(invocation.arguments[1])'", command: "trash")
-        }
-        var olderThan: Int64?
-        if let text = invocation.values["--older-than"] {
-            guard action == "empty" else {
-                throw UsageError(message: "'--older-than' only applies to 'empty'", command: "trash")
-            }
-            // A bare number reads as seconds in the config, but here a slip
-            // ("2" meant as days) would delete at once what cannot come back.
-            guard let unit = text.last, unit.isLetter else {
-                throw UsageError(
-                    message: "'--older-than' needs a unit (30m, 12h, 7d, 2w), found '\(text)'", command: "trash")
-            }
-            let seconds: Int64
-            do {
-                seconds = try ConfigValueParser.seconds(text)
-            } catch {
-                throw UsageError(message: "'--older-than': \(error.message)", command: "trash")
-            }
-            guard seconds >= 0 else {
-                throw UsageError(message: "'--older-than' must be 0 or more, found '\(text)'", command: "trash")
-            }
-            olderThan = seconds
-        }
-        if invocation.has("--all") {
-            guard action == "empty" else { throw UsageError(message: "'--all' only applies to 'empty'", command: "trash") }
-            guard olderThan == nil else {
-                throw UsageError(message: "'--all' and '--older-than' exclude each other", command: "trash")
-            }
-        } else if action == "empty" && olderThan == nil {
-            throw UsageError(
-                message: "'empty' deletes for good: say which items, with --older-than <duration> or --all",
-                command: "trash")
+    struct Options: CommandOptions {
+        enum Action: String, CaseIterable, Sendable {
+            case list, restore, empty
         }
 
+        var action = Action.list
+        var path: String?
+        var olderThan: Int64?
+        var all = false
+        var json = false
+
+        static let options: [Option<Self>] = [
+            .value(
+                "--older-than", "duration", \.olderThan, as: .age,
+                help: "empty: only items deleted at least this long ago (90s, 15m, 24h, 7d, 2w; a unit is required)."),
+            .flag("--all", \.all, help: "empty: every item, whatever its age."),
+            .json(\.json),
+        ]
+        static let arguments: [Argument<Self>] = [
+            .choice("action", \.action),
+            .text("path", \.path, required: false, help: "restore: where the item was"),
+        ]
+        static let exclusive: [[PartialKeyPath<Self> & Sendable]] = [[\.all, \.olderThan]]
+
+        func validate() throws(UsageError) {
+            switch action {
+            case .restore:
+                if path == nil { throw UsageError("missing argument <path> for 'restore'") }
+            case .list, .empty:
+                if let path { throw UsageError("unexpected argument '\(path)'") }
+            }
+            let emptyOnly: [(field: PartialKeyPath<Self>, given: Bool)] = [(\.olderThan, olderThan != nil), (\.all, all)]
+            for option in emptyOnly where option.given && action != .empty {
+                throw UsageError("'\(Self.option(setting: option.field).name)' only applies to 'empty'")
+            }
+            if action == .empty && olderThan == nil && !all {
+                throw UsageError(
+                    "'empty' deletes for good: say which items, with \(Self.option(setting: \.olderThan).usage) "
+                        + "or \(Self.option(setting: \.all).name)")
+            }
+        }
+    }
+
+    static func run(_ options: Options, _ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
         let layout = StorageLayout(configuration)
         try layout.validate()
-        let json = invocation.has("--json")
-        switch action {
-        case "list":
+        switch options.action {
+        case .list:
             let store = try IndexStore(path: layout.indexPath)
             let items = try Trash(layout: layout, store: store).list()
-            Console.out(json ? listJSON(items, layout: layout).serialized() : listTable(items, layout: layout))
+            Console.out(options.json ? listJSON(items, layout: layout).serialized() : listTable(items, layout: layout))
             return .success
-        case "restore":
-            return try restore(invocation.arguments[1], configuration: configuration, layout: layout, json: json)
-        default:
-            let lock = try layout.lockForCleanup(wait: lockWait)
-            defer { lock.release() }
-            // On a full disk the index needs room to record what is purged.
-            layout.spaceReserve.releaseIfDiskFull()
-            let store = try IndexStore(path: layout.indexPath)
-            let purge = try Trash(layout: layout, store: store)
-                .empty(olderThan: olderThan, now: WallClock.now(), cause: "manual")
-            if json {
-                Console.out(
-                    JSONValue.object([
-                        ("files_removed", .int(purge.files)),
-                        ("bytes_freed", .int(purge.bytes)),
-                        ("older_than_seconds", .optional(olderThan)),
-                        ("errors", .array(purge.failures.map(JSONValue.string))),
-                    ]).serialized())
-            } else {
-                for failure in purge.failures { Console.error("error: \(failure)") }
-                Console.out("Removed \(Formatting.count(purge.files, "item")) (\(Formatting.bytes(purge.bytes))) from the trash.")
-            }
-            return purge.failures.isEmpty ? .success : .failure
+        case .restore:
+            return try restore(options.path ?? "", configuration: configuration, layout: layout, json: options.json)
+        case .empty:
+            return try empty(olderThan: options.olderThan, layout: layout, json: options.json)
         }
+    }
+
+    static func empty(olderThan: Int64?, layout: StorageLayout, json: Bool) throws -> ExitCode {
+        let lock = try layout.lockForCleanup(wait: lockWait)
+        defer { lock.release() }
+        // On a full disk the index needs room to record what is purged.
+        layout.spaceReserve.releaseIfDiskFull()
+        let store = try IndexStore(path: layout.indexPath)
+        let purge = try Trash(layout: layout, store: store)
+            .empty(olderThan: olderThan, now: WallClock.now(), cause: "manual")
+        if json {
+            Console.out(
+                JSONValue.object([
+                    ("files_removed", .int(purge.files)),
+                    ("bytes_freed", .int(purge.bytes)),
+                    ("older_than_seconds", .optional(olderThan)),
+                    ("errors", .array(purge.failures.map(JSONValue.string))),
+                ]).serialized())
+        } else {
+            for failure in purge.failures { Console.error("error: \(failure)") }
+            Console.out("Removed \(Formatting.count(purge.files, "item")) (\(Formatting.bytes(purge.bytes))) from the trash.")
+        }
+        return purge.failures.isEmpty ? .success : .failure
     }
 
     static func restore(_ argument: String, configuration: Configuration, layout: StorageLayout, json: Bool) throws
@@ -174,7 +169,7 @@ enum TrashCommand {
         for base in bases where path.hasPrefix(base + "/") {
             return String(path.dropFirst(base.count + 1))
         }
-        throw UsageError(message: "'\(argument)' is not under the base \(basePath)", command: "trash")
+        throw UsageError("'\(argument)' is not under the base \(basePath)")
     }
 
     static func listTable(_ items: [TrashedItem], layout: StorageLayout) -> String {
@@ -215,5 +210,26 @@ enum TrashCommand {
     private static func shownPath(_ item: TrashedItem) -> String {
         item.originalPath.isEmpty
             ? ".trash/files/" + PathBytes.display(item.trashName) : PathBytes.display(item.originalPath)
+    }
+}
+
+extension ValueConversion where Value == Int64? {
+    /// An age with a unit (`7d`). A bare number reads as seconds in the
+    /// config, but here a slip ("2" meant as days) would delete at once what
+    /// cannot come back.
+    static var age: Self {
+        Self { text, option throws(UsageError) in
+            guard let unit = text.last, unit.isLetter else {
+                throw UsageError("'\(option)' needs a unit (30m, 12h, 7d, 2w), found '\(text)'")
+            }
+            let seconds: Int64
+            do throws(ConfigValueParser.InvalidValue) {
+                seconds = try ConfigValueParser.seconds(text)
+            } catch {
+                throw UsageError("'\(option)': \(error.message)")
+            }
+            guard seconds >= 0 else { throw UsageError("'\(option)' must be 0 or more, found '\(text)'") }
+            return seconds
+        }
     }
 }

@@ -15,16 +15,16 @@ enum VerifyCommand {
             difference is one line: 'on disk only', 'index only', 'changed' (with the fields) or \
             'unreadable'. Exit 0 when the index matches the disk exactly.
             """,
-        options: [CommandSpec.jsonOption],
+        options: OutputOptions.self,
         run: run)
 
-    static func run(_ invocation: Invocation) throws -> ExitCode {
+    static func run(_ options: OutputOptions, _ invocation: Invocation) throws -> ExitCode {
         let configuration = try invocation.loadConfiguration()
         let layout = StorageLayout(configuration)
         let store = try IndexStore(path: layout.indexPath, readOnly: true)
         // Damage in pages the comparison never reads would otherwise pass as a match.
         try store.checkIntegrity()
-        let json = invocation.has("--json")
+        let json = options.json
         let progress = ProgressLine(label: "verify", enabled: !json && Console.stderrIsTerminal)
         let comparison = IndexComparison(
             store: store, categorizer: Categorizer(policies: configuration.categories), basePath: layout.basePath)
@@ -32,18 +32,18 @@ enum VerifyCommand {
         var listed: [(kind: String, path: [UInt8], detail: String)] = []
         // The whole comparison reads one snapshot, so a writer committing
         // mid-walk cannot make rows appear twice or vanish from the listing.
-        try store.database.execute("BEGIN")
-        defer { try? store.database.execute("ROLLBACK") }
-        let totals = try comparison.run(progress: progress.update(files:)) { difference in
-            switch difference {
-            case .added(let file):
-                listed.append(("on disk only", file.path, "\(file.kind.rawValue), \(file.size) bytes"))
-            case .removed(let row):
-                listed.append(("index only", row.path, "\(row.kind.rawValue), \(row.size) bytes"))
-            case .changed(let row, let onDisk):
-                listed.append(("changed", row.path, row.differences(from: onDisk).joined(separator: ", ")))
-            case .unreadable(let directory, let error):
-                listed.append(("unreadable", directory, String(cString: strerror(error.errno))))
+        let totals = try store.read {
+            try comparison.run(progress: progress.update(files:)) { difference in
+                switch difference {
+                case .added(let file):
+                    listed.append(("on disk only", file.path, "\(file.kind.rawValue), \(file.size) bytes"))
+                case .removed(let row):
+                    listed.append(("index only", row.path, "\(row.kind.rawValue), \(row.size) bytes"))
+                case .changed(let row, let onDisk):
+                    listed.append(("changed", row.path, row.differences(from: onDisk).joined(separator: ", ")))
+                case .unreadable(let directory, let error):
+                    listed.append(("unreadable", directory, String(cString: strerror(error.errno))))
+                }
             }
         }
         progress.finish()
