@@ -1,6 +1,5 @@
 import Glibc
 import StorekeeperSystem
-import StorekeeperSystem
 
 /// One line of progress on stderr for long commands (files done, rate, elapsed),
 /// redrawn in place. Silent when stderr is not a terminal or output is JSON, so

@@ -29,7 +29,7 @@ enum VerifyCommand {
         let comparison = IndexComparison(
             store: store, categorizer: Categorizer(policies: configuration.categories), basePath: layout.basePath)
 
-        var listed: [(kind: String, path: [UInt8], detail: String)] = []
+        var listed: [Difference] = []
         // The whole comparison reads one snapshot, so a writer committing
         // mid-walk cannot make rows appear twice or vanish from the listing.
         let totals = try store.read {
@@ -47,32 +47,40 @@ enum VerifyCommand {
             }
         }
         progress.finish()
-
         if json {
-            Console.out(
-                JSONValue.object([
-                    ("identical", .bool(listed.isEmpty)),
-                    ("files_on_disk", .int(totals.filesOnDisk)),
-                    ("differences", .array(listed.map { item in
-                        .object([
-                            ("kind", .string(item.kind.replacingSpaces())), ("path", .string(PathBytes.display(item.path))),
-                            ("detail", .string(item.detail)),
-                        ])
-                    })),
-                ]).serialized())
+            Console.out(self.json(listed, totals: totals).serialized())
         } else {
-            for item in listed {
-                Console.out("\(item.kind): \(PathBytes.display(item.path)) (\(item.detail))")
-            }
-            if listed.isEmpty {
-                Console.out("verify: the index matches the disk (\(Formatting.count(totals.filesOnDisk, "file"))).")
-            } else {
-                Console.out(
-                    "verify: \(Formatting.count(listed.count, "difference")): \(totals.added) on disk only, \(totals.removed) index only, "
-                        + "\(totals.changed) changed, \(totals.unreadable) unreadable.")
-            }
+            Console.out(text(listed, totals: totals))
         }
         return listed.isEmpty ? .success : .failure
+    }
+
+    typealias Difference = (kind: String, path: [UInt8], detail: String)
+
+    static func json(_ listed: [Difference], totals: IndexComparison.Totals) -> JSONValue {
+        JSONValue.object([
+            ("identical", .bool(listed.isEmpty)),
+            ("files_on_disk", .int(totals.filesOnDisk)),
+            ("differences", .array(listed.map { item in
+                .object([
+                    ("kind", .string(item.kind.replacingSpaces())), ("path", .string(PathBytes.display(item.path))),
+                    ("detail", .string(item.detail)),
+                ])
+            })),
+        ])
+    }
+
+    /// One line per difference, then the verdict.
+    static func text(_ listed: [Difference], totals: IndexComparison.Totals) -> String {
+        var lines = listed.map { "\($0.kind): \(PathBytes.display($0.path)) (\($0.detail))" }
+        if listed.isEmpty {
+            lines.append("verify: the index matches the disk (\(Formatting.count(totals.filesOnDisk, "file"))).")
+        } else {
+            lines.append(
+                "verify: \(Formatting.count(listed.count, "difference")): \(totals.added) on disk only, \(totals.removed) index only, "
+                    + "\(totals.changed) changed, \(totals.unreadable) unreadable.")
+        }
+        return lines.joined(separator: "\n")
     }
 }
 
