@@ -1,4 +1,5 @@
 import Glibc
+import StorekeeperSystem
 
 /// Where commands write: results to stdout, diagnostics to stderr (CLI
 /// contract, style rule 8). Tests run the binary and read both.
@@ -15,13 +16,7 @@ public enum Console {
 
     static func writeStandardError(_ text: String) {
         fflush(nil)
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { return }
-            bytes = bytes.dropFirst(written)
-        }
+        writeBestEffort(Array(text.utf8), to: STDERR_FILENO)
     }
 
     public static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }

@@ -1,4 +1,5 @@
 import Glibc
+import StorekeeperSystem
 
 /// Loads, merges and validates the configuration: the file, then the
 /// environment overrides, then the checks that need both.
@@ -81,25 +82,13 @@ public enum ConfigurationLoader {
     }
 
     private static func readBytes(_ path: String) throws(ConfigError) -> [UInt8] {
-        func failure() -> ConfigError {
-            ConfigError(file: path, line: nil, key: nil, message: "cannot read config file: \(String(cString: strerror(errno)))")
-        }
-        var descriptor: Int32
-        repeat {
-            descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        } while descriptor < 0 && errno == EINTR
-        guard descriptor >= 0 else { throw failure() }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return bytes }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure()
-            }
-            bytes.append(contentsOf: chunk[0..<count])
+        do {
+            let descriptor = try FileDescriptor.open(PathBytes.bytes(path), access: .readOnly)
+            return try descriptor.readToEnd(path: PathBytes.bytes(path))
+        } catch {
+            throw ConfigError(
+                file: path, line: nil, key: nil,
+                message: "cannot read config file: \(String(cString: strerror(error.errno)))")
         }
     }
 }

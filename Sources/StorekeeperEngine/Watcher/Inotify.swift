@@ -14,7 +14,7 @@ public final class Inotify {
             | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK)
 
     public init() throws(SystemCallError) {
-        let fd = try retryingEINTR("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
+        let fd = try systemCall("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
         descriptor = FileDescriptor(owning: fd)
     }
 
@@ -23,7 +23,7 @@ public final class Inotify {
     public func addWatch(_ directory: FileDescriptor, path: [UInt8]) throws(SystemCallError) -> Int32 {
         // /proc/self/fd/N names exactly the inode we opened with O_NOFOLLOW.
         let procPath = "/proc/self/fd/\(directory.rawValue)"
-        return try retryingEINTR("inotify_add_watch", path: path) {
+        return try systemCall("inotify_add_watch", path: path) {
             inotify_add_watch(descriptor.rawValue, procPath, Self.watchMask)
         }
     }

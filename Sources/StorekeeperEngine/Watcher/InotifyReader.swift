@@ -44,31 +44,38 @@ public final class InotifyReader: Sendable {
         while true {
             descriptors[0].revents = 0
             descriptors[1].revents = 0
-            let ready = poll(&descriptors, 2, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                queue.fail(SystemCallError(call: "poll", errno: errno))
+            do {
+                _ = try systemCall("poll", badDescriptorIsBug: false) { poll(&descriptors, 2, -1) }
+            } catch {
+                queue.fail(error)
                 return
             }
             if descriptors[1].revents != 0 { return }
-            // Drain until EAGAIN before polling again.
-            while true {
-                let count = Glibc.read(inotify, buffer, size)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EAGAIN { break }
-                    queue.fail(SystemCallError(call: "read(inotify)", errno: errno))
-                    return
-                }
-                if count == 0 { break }
-                do {
-                    let events = try InotifyEvent.parse(UnsafeRawBufferPointer(start: buffer, count: count))
-                    delivered.add(events.count, ordering: .relaxed)
-                    queue.append(events, at: MonotonicClock.seconds())
-                } catch {
-                    queue.fail(SystemCallError(call: "parse(inotify)", errno: EIO))
-                    return
-                }
+            guard drain(into: buffer, size: size) else { return }
+        }
+    }
+
+    /// Reads until EAGAIN, handing each batch to the queue; false once the
+    /// queue was told of a failure and the thread must end.
+    private func drain(into buffer: UnsafeMutableRawPointer, size: Int) -> Bool {
+        while true {
+            let count: Int
+            do {
+                count = try systemCall("read(inotify)", badDescriptorIsBug: false) { Glibc.read(inotify, buffer, size) }
+            } catch where error.errno == EAGAIN {
+                return true
+            } catch {
+                queue.fail(error)
+                return false
+            }
+            if count == 0 { return true }
+            do {
+                let events = try InotifyEvent.parse(UnsafeRawBufferPointer(start: buffer, count: count))
+                delivered.add(events.count, ordering: .relaxed)
+                queue.append(events, at: MonotonicClock.seconds())
+            } catch {
+                queue.fail(SystemCallError(call: "parse(inotify)", errno: EIO))
+                return false
             }
         }
     }

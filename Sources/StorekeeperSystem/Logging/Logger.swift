@@ -174,7 +174,7 @@ public final class Logger: Sendable {
     private static func openLogFile(_ path: String) throws(LogFileError) -> FileDescriptor {
         do {
             return try FileDescriptor.open(
-                Array(path.utf8), flags: O_WRONLY | O_APPEND | O_CREAT | O_NOCTTY, mode: 0o640)
+                Array(path.utf8), access: .writeOnly, options: [.append, .create, .noControllingTerminal], mode: 0o640)
         } catch {
             throw LogFileError(path: path, errno: error.errno)
         }
@@ -190,12 +190,6 @@ public final class Logger: Sendable {
     /// stderr is best effort: a closed or full stderr must not stop the daemon.
     private static func writeAll(_ text: String, to descriptor: Int32) {
         if descriptor == STDERR_FILENO { fflush(nil) }
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { return }
-            bytes = bytes.dropFirst(written)
-        }
+        writeBestEffort(Array(text.utf8), to: descriptor)
     }
 }

@@ -34,7 +34,7 @@ public final class DirectoryChain {
     public convenience init(basePath: String) throws(SystemCallError) {
         // The base itself may be reached through a symlink (a deliberate choice of
         // the operator); nothing below it is.
-        try self.init(base: FileDescriptor.open(PathBytes.bytes(basePath), flags: O_RDONLY | O_DIRECTORY))
+        try self.init(base: FileDescriptor.open(PathBytes.bytes(basePath), access: .readOnly, options: .directory))
     }
 
     // MARK: Components
@@ -141,7 +141,7 @@ public final class DirectoryChain {
         let flags = AT_SYMLINK_NOFOLLOW | (name.isEmpty ? emptyPath : 0)
         var buffer = [UInt8](repeating: 0, count: statxSize)
         do throws(SystemCallError) {
-            _ = try retryingEINTR("statx", path: path) {
+            _ = try systemCall("statx", path: path) {
                 PathBytes.withCString(name) { cName in
                     buffer.withUnsafeMutableBytes {
                         statxFunction(directory.rawValue, cName, flags, statxBasicStats | statxMountID, $0.baseAddress)
@@ -190,9 +190,9 @@ public final class DirectoryChain {
     {
         var st = stat()
         if name.isEmpty {
-            _ = try retryingEINTR("fstat", path: path) { fstat(directory.rawValue, &st) }
+            _ = try systemCall("fstat", path: path) { fstat(directory.rawValue, &st) }
         } else {
-            _ = try retryingEINTR("fstatat", path: path) {
+            _ = try systemCall("fstatat", path: path) {
                 PathBytes.withCString(name) { fstatat(directory.rawValue, $0, &st, AT_SYMLINK_NOFOLLOW) }
             }
         }

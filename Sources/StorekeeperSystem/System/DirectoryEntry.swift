@@ -16,7 +16,7 @@ extension FileDescriptor {
     /// filesystem returns them. Reads through a duplicate descriptor so this
     /// one stays open and positioned for `openat`/`fstatat`.
     public func readEntries() throws(SystemCallError) -> [DirectoryEntry] {
-        let duplicate = try retryingEINTR("fcntl(F_DUPFD_CLOEXEC)") { fcntl(rawValue, F_DUPFD_CLOEXEC, 0) }
+        let duplicate = try systemCall("fcntl(F_DUPFD_CLOEXEC)") { fcntl(rawValue, F_DUPFD_CLOEXEC, 0) }
         guard let stream = fdopendir(duplicate) else {
             let code = errno
             _ = Glibc.close(duplicate)

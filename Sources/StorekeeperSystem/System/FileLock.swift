@@ -23,20 +23,9 @@ public final class FileLock {
     /// go (0: not at all); throws `Busy` naming the holder when it does not.
     public init(path: String, purpose: String, wait: Double = 0) throws {
         self.path = path
-        descriptor = try FileDescriptor.open(PathBytes.bytes(path), flags: O_RDWR | O_CREAT, mode: 0o644)
-        let deadline = MonotonicClock.seconds() + wait
-        while flock(descriptor.rawValue, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            if code == EINTR { continue }
-            if code == EWOULDBLOCK {
-                if MonotonicClock.seconds() < deadline {
-                    usleep(50_000)
-                    continue
-                }
-                throw Busy(path: path, holderPID: Self.readPID(descriptor), purpose: purpose)
-            }
-            throw SystemCallError(call: "flock", path: PathBytes.bytes(path), errno: code)
-        }
+        descriptor = try FileDescriptor.open(
+            PathBytes.bytes(path), access: .readWrite, options: .create, mode: 0o644)
+        try Self.lock(descriptor, path: path, purpose: purpose, wait: wait)
         // Best effort: the pid only names the holder in errors, and writing it
         // needs a free block — a cleanup on a full disk must still get its lock.
         _ = ftruncate(descriptor.rawValue, 0)
@@ -46,6 +35,26 @@ public final class FileLock {
     public func release() {
         _ = ftruncate(descriptor.rawValue, 0)
         descriptor.close()
+    }
+
+    private static func lock(_ descriptor: FileDescriptor, path: String, purpose: String, wait: Double) throws {
+        let deadline = MonotonicClock.seconds() + wait
+        while try !tryLock(descriptor, path: path) {
+            guard MonotonicClock.seconds() < deadline else {
+                throw Busy(path: path, holderPID: readPID(descriptor), purpose: purpose)
+            }
+            usleep(50_000)
+        }
+    }
+
+    /// True when taken; false while another process holds it.
+    private static func tryLock(_ descriptor: FileDescriptor, path: String) throws(SystemCallError) -> Bool {
+        do throws(SystemCallError) {
+            _ = try systemCall("flock", path: PathBytes.bytes(path)) { flock(descriptor.rawValue, LOCK_EX | LOCK_NB) }
+            return true
+        } catch where error.errno == EWOULDBLOCK {
+            return false
+        }
     }
 
     private static func readPID(_ descriptor: FileDescriptor) -> Int32? {

@@ -18,9 +18,9 @@ public enum FileSystemPaths {
         }
         let parent = parentDirectory(path)
         if parent != path && !parent.isEmpty { try makeDirectories(parent, mode: mode) }
-        _ = try retryingEINTR("mkdir", path: PathBytes.bytes(path)) { mkdir(path, mode) }
+        _ = try systemCall("mkdir", path: PathBytes.bytes(path)) { mkdir(path, mode) }
         // The umask may have narrowed the mode; the layout promises it exactly.
-        _ = try retryingEINTR("chmod", path: PathBytes.bytes(path)) { chmod(path, mode) }
+        _ = try systemCall("chmod", path: PathBytes.bytes(path)) { chmod(path, mode) }
         return true
     }
 
@@ -48,13 +48,13 @@ public enum FileSystemPaths {
     public static func writeAtomically(_ path: String, contents: String, mode: mode_t = 0o644) throws(SystemCallError) {
         let temporary = path + ".tmp.\(getpid())"
         let descriptor = try FileDescriptor.open(
-            PathBytes.bytes(temporary), flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: mode)
+            PathBytes.bytes(temporary), access: .writeOnly, options: [.create, .truncate, .noFollow], mode: mode)
         do {
             try descriptor.write(Array(contents.utf8), path: PathBytes.bytes(path))
-            _ = try retryingEINTR("fchmod", path: PathBytes.bytes(temporary)) { fchmod(descriptor.rawValue, mode) }
-            _ = try retryingEINTR("fsync", path: PathBytes.bytes(temporary)) { fsync(descriptor.rawValue) }
+            try descriptor.changeMode(mode, path: PathBytes.bytes(temporary))
+            _ = try systemCall("fsync", path: PathBytes.bytes(temporary)) { fsync(descriptor.rawValue) }
             descriptor.close()
-            _ = try retryingEINTR("rename", path: PathBytes.bytes(path)) { rename(temporary, path) }
+            _ = try systemCall("rename", path: PathBytes.bytes(path)) { rename(temporary, path) }
         } catch {
             unlink(temporary)
             throw error
@@ -63,15 +63,9 @@ public enum FileSystemPaths {
 
     /// Reads a whole small file (a README, a lock file), or nil when it cannot be read.
     public static func read(_ path: String) -> [UInt8]? {
-        guard let descriptor = try? FileDescriptor.open(PathBytes.bytes(path), flags: O_RDONLY) else { return nil }
-        var contents: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = Glibc.read(descriptor.rawValue, &buffer, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            contents += buffer[0..<count]
-        }
-        return contents
+        let bytes = PathBytes.bytes(path)
+        guard let descriptor = try? FileDescriptor.open(bytes, access: .readOnly) else { return nil }
+        // A read that fails halfway is not handed on as if it were the whole file.
+        return try? descriptor.readToEnd(path: bytes)
     }
 }

@@ -8,7 +8,7 @@ public struct FileSystemSpace: Equatable, Sendable {
 
     public static func of(_ path: String) throws(SystemCallError) -> FileSystemSpace {
         var info = statvfs()
-        _ = try retryingEINTR("statvfs", path: PathBytes.bytes(path)) { statvfs(path, &info) }
+        _ = try systemCall("statvfs", path: PathBytes.bytes(path)) { statvfs(path, &info) }
         // A filesystem may claim any size (a FUSE one says what it likes).
         let unit = Int64(clamping: info.f_frsize)
         return FileSystemSpace(

@@ -59,15 +59,16 @@ public struct SpaceReserve: Sendable {
         guard space.freeBytes.subtractingReportingOverflow(size).partialValue > max(margin, size) else { return false }
         let temporary = path + ".new"
         let descriptor = try FileDescriptor.open(
-            PathBytes.bytes(temporary), flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o600)
+            PathBytes.bytes(temporary), access: .writeOnly, options: [.create, .truncate, .noFollow], mode: 0o600)
         let code = posix_fallocate(descriptor.rawValue, 0, off_t(size))
         descriptor.close()
         guard code == 0 else {
             unlink(temporary)
             throw SystemCallError(call: "posix_fallocate", path: PathBytes.bytes(temporary), errno: code)
         }
-        guard rename(temporary, path) == 0 else {
-            let error = SystemCallError(call: "rename", path: PathBytes.bytes(path), errno: errno)
+        do {
+            _ = try systemCall("rename", path: PathBytes.bytes(path)) { rename(temporary, path) }
+        } catch {
             unlink(temporary)
             throw error
         }

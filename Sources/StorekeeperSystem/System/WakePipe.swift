@@ -8,7 +8,7 @@ public final class WakePipe: Sendable {
 
     public init() throws(SystemCallError) {
         var ends: [Int32] = [-1, -1]
-        _ = try retryingEINTR("pipe") { pipe(&ends) }
+        _ = try systemCall("pipe") { pipe(&ends) }
         for end in ends {
             _ = fcntl(end, F_SETFD, FD_CLOEXEC)
             _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)

@@ -1,5 +1,4 @@
 import Glibc
-import StorekeeperSystem
 
 /// Whole entries of the trash — a file, a symlink, or a folder trashed with
 /// everything in it — measured and removed relative to directory descriptors:
@@ -11,7 +10,7 @@ extension FileDescriptor {
     /// Bytes of `name` in this directory: its size, or for a folder the sizes
     /// of everything below it (folders themselves count nothing, as in `usage`).
     /// A mount point inside counts nothing: it is not ours to free.
-    func treeSize(of name: [UInt8], within chain: DirectoryChain) throws(SystemCallError) -> Int64 {
+    package func treeSize(of name: [UInt8], within chain: DirectoryChain) throws(SystemCallError) -> Int64 {
         let entry = try chain.entry(name, in: self, path: name)
         guard entry.status.kind == .directory else { return entry.status.size }
         guard chain.isInside(entry) else { return 0 }
@@ -34,7 +33,7 @@ extension FileDescriptor {
     /// Folders left without read or write permission (trashed that way) are
     /// opened up first: they are ours and about to go.
     @discardableResult
-    func removeTree(_ name: [UInt8], within chain: DirectoryChain) throws(SystemCallError) -> Int64 {
+    package func removeTree(_ name: [UInt8], within chain: DirectoryChain) throws(SystemCallError) -> Int64 {
         let entry: DirectoryChain.Entry
         do {
             entry = try chain.entry(name, in: self, path: name)
@@ -44,9 +43,7 @@ extension FileDescriptor {
         guard chain.isInside(entry) else { throw SystemCallError(call: "unlinkat", path: name, errno: EXDEV) }
         guard entry.status.kind == .directory else {
             do {
-                _ = try retryingEINTR("unlinkat", path: name) {
-                    PathBytes.withCString(name) { unlinkat(rawValue, $0, 0) }
-                }
+                try removeEntry(name)
             } catch where error.errno == ENOENT {
                 return 0
             }
@@ -56,7 +53,7 @@ extension FileDescriptor {
         do {
             directory = try FileDescriptor.openDirectory(name, relativeTo: self)
         } catch where error.errno == EACCES {
-            _ = try retryingEINTR("fchmodat", path: name) {
+            _ = try systemCall("fchmodat", path: name) {
                 PathBytes.withCString(name) { fchmodat(rawValue, $0, 0o700, 0) }
             }
             directory = try FileDescriptor.openDirectory(name, relativeTo: self)
@@ -74,9 +71,7 @@ extension FileDescriptor {
         }
         directory.close()
         do {
-            _ = try retryingEINTR("unlinkat", path: name) {
-                PathBytes.withCString(name) { unlinkat(rawValue, $0, AT_REMOVEDIR) }
-            }
+            try removeEntry(name, directory: true)
         } catch where error.errno == ENOENT {}
         return total
     }

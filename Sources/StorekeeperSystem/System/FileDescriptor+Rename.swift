@@ -1,5 +1,4 @@
 import Glibc
-import StorekeeperSystem
 
 /// `renameat2`, looked up at run time: Swift's Glibc module does not declare it
 /// (it sits behind `_GNU_SOURCE`), and a libc without it still gets the
@@ -22,12 +21,12 @@ extension FileDescriptor {
     /// filesystem supports `RENAME_NOREPLACE` (ext4, xfs, btrfs, tmpfs);
     /// elsewhere a `fstatat` check comes first, which only a concurrent writer
     /// in the same instant can defeat.
-    func renameWithoutReplacing(_ name: [UInt8], to directory: FileDescriptor, as newName: [UInt8])
+    package func renameWithoutReplacing(_ name: [UInt8], to directory: FileDescriptor, as newName: [UInt8])
         throws(SystemCallError)
     {
         if let renameat2Function {
             do {
-                _ = try retryingEINTR("renameat2", path: newName) {
+                _ = try systemCall("renameat2", path: newName) {
                     PathBytes.withCString(name) { source in
                         PathBytes.withCString(newName) {
                             renameat2Function(rawValue, source, directory.rawValue, $0, RENAME_NOREPLACE)
@@ -47,7 +46,7 @@ extension FileDescriptor {
             taken = false
         }
         if taken { throw SystemCallError(call: "renameat", path: newName, errno: EEXIST) }
-        _ = try retryingEINTR("renameat", path: newName) {
+        _ = try systemCall("renameat", path: newName) {
             PathBytes.withCString(name) { source in
                 PathBytes.withCString(newName) { renameat(rawValue, source, directory.rawValue, $0) }
             }
