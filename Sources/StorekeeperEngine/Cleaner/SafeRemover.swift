@@ -47,17 +47,17 @@ final class SafeRemover {
         self.excludes = try excludes.map { try ExcludePattern($0) }
     }
 
+    /// Inodes this run took a name from while other names remained, with the
+    /// time it did: removing a name changes the inode's ctime, which the
+    /// other names then show. That change is the run's own, not a rewrite.
+    private var unlinkedNames: [UInt64: Int64] = [:]
+
     /// `stillWanted` re-checks the policy against what is on disk now (still
     /// expired, for a TTL run); quota eviction passes `{ _ in true }`.
     /// `toTrash: false` deletes even when a trash is configured: under low disk
     /// a move into the trash would free nothing. `enteredAt`, when known, is
     /// when the row was written: an inode changed later than that and than
     /// the mtime was rewritten since.
-    /// Inodes this run took a name from while other names remained, with the
-    /// time it did: removing a name changes the inode's ctime, which the
-    /// other names then show. That change is the run's own, not a rewrite.
-    private var unlinkedNames: [UInt64: Int64] = [:]
-
     func remove(
         _ row: IndexedFile, deletedAt: Int64, toTrash: Bool = true, enteredAt: Int64? = nil,
         stillWanted: (FileStatus) -> Bool
@@ -65,13 +65,7 @@ final class SafeRemover {
         guard let components = DirectoryChain.components(row.path), let name = components.last else {
             return .skipped(.invalidPath, onDisk: nil)
         }
-        let category = categorizer.category(of: row.path)
-        if row.category == CategoryPolicy.protectedKey || !deletable.contains(category) {
-            return .skipped(.protectedCategory, onDisk: nil)
-        }
-        if category != row.category { return .skipped(.categoryMismatch, onDisk: nil) }
-        if isExcluded(row.path) { return .skipped(.excluded, onDisk: nil) }
-        if name == Self.keepFile { return .skipped(.protectedCategory, onDisk: nil) }
+        if let reason = refusal(of: row, name: name) { return .skipped(reason, onDisk: nil) }
 
         // A fresh chain per file: a folder swapped for a symlink between two
         // files of one run is caught, since no descriptor outlives its check.
@@ -103,21 +97,32 @@ final class SafeRemover {
         if dryRun { return .removed(trashName: nil, freed: freed) }
 
         do {
+            var trashName: [UInt8]?
             if toTrash, let trash {
-                let item = try trash.put(
+                trashName = try trash.put(
                     from: directory, name: name, originalPath: row.path, category: row.category, size: row.size,
-                    deletedAt: deletedAt)
-                if status.nlink > 1 { unlinkedNames[status.inode] = WallClock.now() }
-                return .removed(trashName: item.trashName, freed: freed)
-            }
-            _ = try retryingEINTR("unlinkat", path: row.path) {
-                PathBytes.withCString(name) { unlinkat(directory.rawValue, $0, 0) }
+                    deletedAt: deletedAt
+                ).trashName
+            } else {
+                try directory.removeEntry(name, path: row.path)
             }
             if status.nlink > 1 { unlinkedNames[status.inode] = WallClock.now() }
-            return .removed(trashName: nil, freed: freed)
+            return .removed(trashName: trashName, freed: freed)
         } catch {
             return .failed("\(error)")
         }
+    }
+
+    /// What the path alone forbids, before the disk is looked at: a category
+    /// no policy may delete from, a row whose path gives another category, an
+    /// excluded path, a folder's keep file.
+    private func refusal(of row: IndexedFile, name: [UInt8]) -> SkipReason? {
+        let category = categorizer.category(of: row.path)
+        if row.category == CategoryPolicy.protectedKey || !deletable.contains(category) { return .protectedCategory }
+        if category != row.category { return .categoryMismatch }
+        if isExcluded(row.path) { return .excluded }
+        if name == Self.keepFile { return .protectedCategory }
+        return nil
     }
 
     private func mismatch(_ row: IndexedFile, _ entry: DirectoryChain.Entry, enteredAt: Int64?) -> SkipReason? {
