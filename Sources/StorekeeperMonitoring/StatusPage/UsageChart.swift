@@ -1,3 +1,4 @@
+import StorekeeperIndex
 import StorekeeperSystem
 
 /// Bytes per category over the last seven days, as an inline SVG line chart:
