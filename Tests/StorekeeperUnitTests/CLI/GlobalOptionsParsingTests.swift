@@ -4,7 +4,7 @@ import Testing
 /// What `storekeeper` itself takes: `--config`, `--help`, `--version`, the
 /// subcommand and `help <subcommand>`.
 @Suite struct GlobalOptionsParsingTests {
-    typealias T = CommandLineTesting
+    typealias Line = CommandLineTesting
 
     @Test func helpInEveryFormPrintsTheTopHelp() throws {
         for words in [["--help"], ["-h"], ["help"], ["--config", "a.yaml", "--help"]] {
@@ -32,35 +32,35 @@ import Testing
             Issue.record("--version did not ask for the version")
             return
         }
-        #expect(T.mistake(["scan", "--version"]) == UsageError("unknown option '--version'", command: "scan"))
-        #expect(T.mistake(["--verison"]) == UsageError("unknown option '--verison'; did you mean '--version'?"))
+        #expect(Line.mistake(["scan", "--version"]) == UsageError("unknown option '--version'", command: "scan"))
+        #expect(Line.mistake(["--verison"]) == UsageError("unknown option '--verison'; did you mean '--version'?"))
     }
 
     @Test func theConfigurationFileInEitherFormAndPlace() throws {
-        #expect(try T.command(["--config", "a.yaml", "scan"]).configPath == "a.yaml")
-        #expect(try T.command(["scan", "--config", "a.yaml"]).configPath == "a.yaml")
-        #expect(try T.command(["scan", "--config=a.yaml"]).configPath == "a.yaml")
-        #expect(try T.command(["scan"]).configPath == nil)
+        #expect(try Line.command(["--config", "a.yaml", "scan"]).configPath == "a.yaml")
+        #expect(try Line.command(["scan", "--config", "a.yaml"]).configPath == "a.yaml")
+        #expect(try Line.command(["scan", "--config=a.yaml"]).configPath == "a.yaml")
+        #expect(try Line.command(["scan"]).configPath == nil)
     }
 
     @Test func theConfigurationFileOnceAndWithAValue() {
-        #expect(T.mistake(["--config", "a.yaml", "scan", "--config", "b.yaml"])
+        #expect(Line.mistake(["--config", "a.yaml", "scan", "--config", "b.yaml"])
             == UsageError("'--config' given twice", command: "scan"))
-        #expect(T.mistake(["--config"]) == UsageError("missing value for '--config <file>'"))
-        #expect(T.mistake(["scan", "--config"]) == UsageError("missing value for '--config <file>'", command: "scan"))
+        #expect(Line.mistake(["--config"]) == UsageError("missing value for '--config <file>'"))
+        #expect(Line.mistake(["scan", "--config"]) == UsageError("missing value for '--config <file>'", command: "scan"))
     }
 
     @Test func subcommandMistakes() {
-        #expect(T.mistake([]) == UsageError("missing subcommand"))
-        #expect(T.mistake(["statz"]) == UsageError("unknown subcommand 'statz'; did you mean 'stats'?"))
-        #expect(T.mistake(["help", "frob"]) == UsageError("unknown subcommand 'frob'"))
-        #expect(T.mistake(["--bogus", "scan"]) == UsageError("unknown option '--bogus'"))
+        #expect(Line.mistake([]) == UsageError("missing subcommand"))
+        #expect(Line.mistake(["statz"]) == UsageError("unknown subcommand 'statz'; did you mean 'stats'?"))
+        #expect(Line.mistake(["help", "frob"]) == UsageError("unknown subcommand 'frob'"))
+        #expect(Line.mistake(["--bogus", "scan"]) == UsageError("unknown option '--bogus'"))
         // After `--` every word is an argument, the subcommand's name too.
-        #expect(T.mistake(["--", "scan"]) == UsageError("missing subcommand"))
+        #expect(Line.mistake(["--", "scan"]) == UsageError("missing subcommand"))
     }
 
     @Test func argumentsAfterTheDoubleDashAreNotOptions() {
-        #expect(T.mistake(["scan", "--", "--json"]) == UsageError("unexpected argument '--json'", command: "scan"))
-        #expect(T.mistake(["scan", "extra"]) == UsageError("unexpected argument 'extra'", command: "scan"))
+        #expect(Line.mistake(["scan", "--", "--json"]) == UsageError("unexpected argument '--json'", command: "scan"))
+        #expect(Line.mistake(["scan", "extra"]) == UsageError("unexpected argument 'extra'", command: "scan"))
     }
 }
