@@ -35,14 +35,18 @@ let package = Package(
         .target(name: "StorekeeperService", dependencies: ["StorekeeperMonitoring", "StorekeeperHTTP"]),
         .target(name: "StorekeeperCLI", dependencies: ["StorekeeperService"]),
         .executableTarget(name: "storekeeper", dependencies: ["StorekeeperCLI"]),
+        // What both test targets share: running programs, temporary trees,
+        // the daemon harness. It uses none of the targets above, so a test
+        // helper cannot reach into the code it tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "StorekeeperUnitTests",
-            dependencies: ["StorekeeperCLI"],
+            dependencies: ["StorekeeperCLI", "TestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "StorekeeperTests",
-            dependencies: ["storekeeper", "StorekeeperCLI"]
+            dependencies: ["storekeeper", "StorekeeperCLI", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -8,6 +8,7 @@ import Glibc
 @testable import StorekeeperMonitoring
 @testable import StorekeeperService
 @testable import StorekeeperSystem
+import TestSupport
 import Testing
 
 /// What `clean` tells an operator beyond its counts: which files go and why
@@ -17,7 +18,7 @@ import Testing
     static func files(_ json: [String: Any]) -> [[String: Any]] { json["files"] as? [[String: Any]] ?? [] }
 
     @Test func aDryRunListsEachFileThatWouldGoAndWhy() throws {
-        let tree = try CleanerTests.tree("  quotas:\n    frames: 10000\n")
+        let tree = try TemporaryTree.initialized("  quotas:\n    frames: 10000\n")
         // One expired temp file with a newline in its name, and frames over their quota.
         try tree.sh(
             "mkdir -p temp/p frames/v && printf x > $'temp/p/old\\nname' && touch -d '2 days ago' $'temp/p/old\\nname'"
@@ -33,13 +34,13 @@ import Testing
         #expect(!listed.stdout.contains("frames/v/f2"), "\(listed.stdout)")
         #expect(listed.stdout.contains("Dry run "), "\(listed.stdout)")
         #expect(listed.stdout.contains("would remove 3 files"), "\(listed.stdout)")
-        #expect(CleanerTests.exists(tree, "frames/v/f0"))
+        #expect(tree.exists("frames/v/f0"))
 
         // Without --list the same dry run names no file.
         let quiet = try tree.storekeeper(["clean", "--dry-run"])
         #expect(!quiet.stdout.contains("frames/v/f0"), "\(quiet.stdout)")
 
-        let (status, json, output) = try CleanerTests.clean(tree, ["--dry-run"])
+        let (status, json, output) = try tree.clean(["--dry-run"])
         #expect(status == 0, "\(output)")
         let files = Self.files(json)
         #expect(files.count == 3, "\(output)")
@@ -49,15 +50,15 @@ import Testing
     }
 
     @Test func theJSONListIsBoundedByLimitForRealRunsToo() throws {
-        let tree = try CleanerTests.tree()
+        let tree = try TemporaryTree.initialized()
         try tree.sh("mkdir -p temp/p && for i in 1 2 3 4 5; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
 
-        let (status, json, output) = try CleanerTests.clean(tree, ["--limit", "2"])
+        let (status, json, output) = try tree.clean(["--limit", "2"])
         #expect(status == 0, "\(output)")
         #expect(json["total_files_removed"] as? Int == 5)
         #expect(Self.files(json).count == 2)
         #expect(json["files_truncated"] as? Bool == true)
-        for i in 1...5 { #expect(!CleanerTests.exists(tree, "temp/p/f\(i)")) }
+        for i in 1...5 { #expect(!tree.exists("temp/p/f\(i)")) }
 
         let bad = try tree.storekeeper(["clean", "--limit", "many"])
         #expect(bad.status != 0)
@@ -65,7 +66,7 @@ import Testing
     }
 
     @Test func theTextListSaysHowManyItLeftOut() throws {
-        let tree = try CleanerTests.tree()
+        let tree = try TemporaryTree.initialized()
         try tree.sh("mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
         let listed = try tree.storekeeper(["clean", "--dry-run", "--list", "--limit", "1"])
         #expect(listed.status == 0, "\(listed.stderr)")
@@ -74,7 +75,7 @@ import Testing
     }
 
     @Test func countsAreSingularForOneAndNameTheTrash() throws {
-        let trashed = try CleanerTests.tree(useTrash: true)
+        let trashed = try TemporaryTree.initialized(useTrash: true)
         try trashed.sh("mkdir -p temp/p && echo x > temp/p/old && touch -d '2 days ago' temp/p/old")
         let moved = try trashed.storekeeper(["clean"])
         #expect(moved.status == 0, "\(moved.stderr)")
@@ -82,7 +83,7 @@ import Testing
         #expect(!moved.stdout.contains("1 files"), "\(moved.stdout)")
         #expect(moved.stdout.contains("0 skipped, 0 errors."), "\(moved.stdout)")
 
-        let deleted = try CleanerTests.tree()
+        let deleted = try TemporaryTree.initialized()
         try deleted.sh("mkdir -p temp/p && echo 1 > temp/p/a && echo 2 > temp/p/b && touch -d '2 days ago' temp/p/a temp/p/b")
         let removed = try deleted.storekeeper(["clean"])
         #expect(removed.stdout.contains(": removed 2 files, "), "\(removed.stdout)")
@@ -101,7 +102,7 @@ import Testing
             print("skipped: script(1) from util-linux is needed to give clean a terminal")
             return
         }
-        let tree = try CleanerTests.tree()
+        let tree = try TemporaryTree.initialized()
         try tree.sh("mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
         // script(1) gives the command a pseudo-terminal for stdout and stderr alike.
         func onTerminal(_ arguments: String) throws -> String {

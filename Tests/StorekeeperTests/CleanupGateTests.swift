@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// One gate for every removal: `cleanup.enabled: false` stops the CLI, the
@@ -43,10 +44,6 @@ import Testing
                 + (cleanup ? ", ('cleanup', '0 0 1 1 *', 1)" : ""))
     }
 
-    static func exists(_ tree: TemporaryTree, _ path: String) -> Bool {
-        FileManager.default.fileExists(atPath: tree.base + "/" + path)
-    }
-
     static func trashHoldsFirst(_ tree: TemporaryTree) throws -> Bool {
         try tree.storekeeper(["trash", "list"]).stdout.contains("temp/job/first")
     }
@@ -81,7 +78,7 @@ import Testing
         // The full cleanup due with it stands in for the purge: both skipped.
         #expect(try tree.sqlite("SELECT last_status FROM jobs WHERE name = 'trash_purge'") == "covered by cleanup")
 
-        #expect(Self.exists(tree, "temp/job/old.tmp") && Self.exists(tree, "temp/job/new.tmp"))
+        #expect(tree.exists("temp/job/old.tmp") && tree.exists("temp/job/new.tmp"))
         #expect(try Self.trashHoldsFirst(tree), "the trash purge asked the gate too")
         // An operator's explicit purge still works.
         #expect(try tree.storekeeper(["trash", "empty", "--all"]).status == 0)
@@ -99,7 +96,7 @@ import Testing
         #expect(post.json?["dry_run"] as? Bool == true)
         try WatcherScenarioTests.expectMatch(tree, daemon)
         #expect(try daemon.stop() == 0)
-        #expect(Self.exists(tree, "temp/job/old.tmp") && Self.exists(tree, "temp/job/new.tmp"))
+        #expect(tree.exists("temp/job/old.tmp") && tree.exists("temp/job/new.tmp"))
         #expect(try Self.trashHoldsFirst(tree))
         #expect(try tree.sqlite("SELECT count(*) FROM cleanup_runs WHERE dry_run = 0") == "1", "only the setup's run was real")
     }

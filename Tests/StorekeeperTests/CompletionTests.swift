@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// `storekeeper completion bash|zsh|fish|man` against `--help`: every command
@@ -45,9 +46,7 @@ import Testing
         return lines[first...last].joined(separator: "\n")
     }
 
-    static func installed(_ program: String) -> Bool {
-        (try? Shell.run(["bash", "-c", "command -v \(program)"], in: "/").status) == 0
-    }
+    static func installed(_ program: String) -> Bool { Shell.which(program) != nil }
 
     static func write(_ text: String, to name: String, in tree: TemporaryTree) throws -> String {
         let path = tree.root + "/" + name
@@ -212,7 +211,7 @@ import Testing
         ("man", "usr/local/share/man/man1/storekeeper.1"),
     ]
 
-    static func install(_ arguments: [String]) throws -> StorekeeperBinary.Result {
+    static func install(_ arguments: [String]) throws -> Shell.Result {
         try Shell.run(
             ["bash", OperationsTests.repository + "/scripts/install.sh", "--binary", StorekeeperBinary.path] + arguments,
             in: OperationsTests.repository)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The operator's day with the installed binary: it finds its config outside
@@ -21,7 +22,7 @@ import Testing
         }
 
         func run(_ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:]) throws
-            -> StorekeeperBinary.Result
+            -> Shell.Result
         {
             try StorekeeperBinary.run(
                 arguments, in: directory ?? work, environment: environment.merging(extra) { $1 })

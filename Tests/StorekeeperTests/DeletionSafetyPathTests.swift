@@ -8,34 +8,15 @@ import StorekeeperIndex
 import StorekeeperMonitoring
 import StorekeeperService
 import StorekeeperSystem
+import TestSupport
 import Testing
 
 /// Paths decide, not rows: bind mounts of the same filesystem are never
 /// crossed (walk, daemon, cleaner, trash purge), and a row edited by hand
 /// cannot make the cleaner act outside the base, in `outputs`, or on a file
 /// rewritten with its mtime set back.
-@Suite(.enabled(if: getuid() == 0, "bind mounts need root"))
+@Suite(.enabled(if: geteuid() == 0, "bind mounts need root"))
 struct DeletionSafetyPathTests {
-    static func tree(useTrash: Bool = false) throws -> TemporaryTree {
-        let tree = try TemporaryTree()
-        try tree.writeConfig(
-            """
-            storage:
-              base_path: "\(tree.base)"
-              cleanup:
-                use_trash: \(useTrash)
-            """)
-        let result = try tree.storekeeper(["init"])
-        precondition(result.status == 0, result.stderr)
-        return tree
-    }
-
-    static func clean(_ tree: TemporaryTree, _ arguments: [String] = []) throws -> (status: Int32, json: [String: Any], output: String) {
-        let result = try tree.storekeeper(["clean", "--json"] + arguments)
-        let json = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
-        return (result.status, json, result.stderr + result.stdout)
-    }
-
     static func skipped(_ json: [String: Any], _ category: String) -> [String: Int] {
         ((json["categories"] as? [String: Any])?[category] as? [String: Any])?["skipped"] as? [String: Int] ?? [:]
     }
@@ -62,7 +43,7 @@ struct DeletionSafetyPathTests {
     /// An expired file in a folder outside the base, and that folder
     /// bind-mounted into `temp/` and into `frames/`.
     static func boundTree() throws -> (tree: TemporaryTree, outside: String, targets: [String]) {
-        let tree = try Self.tree()
+        let tree = try TemporaryTree.initialized()
         let outside = tree.root + "/outside"
         #expect(try Shell.run(["bash", "-c", "mkdir -p outside/deep && echo secret > outside/old && echo deep > outside/deep/old && touch -d '90 days ago' outside/old outside/deep/old"], in: tree.root).status == 0)
         try tree.sh("mkdir -p temp/bound frames/bound")
@@ -79,7 +60,7 @@ struct DeletionSafetyPathTests {
         #expect(scan.stderr.contains("not crossed: temp/bound") && scan.stderr.contains("not crossed: frames/bound"), "\(scan.stderr)")
         #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path GLOB '*/bound/*'") == "0")
 
-        let (status, json, output) = try Self.clean(tree)
+        let (status, json, output) = try tree.clean()
         #expect(status == 0, "\(output)")
         #expect(json["total_files_removed"] as? Int == 0, "\(output)")
         #expect(Self.exists(outside + "/old") && Self.exists(outside + "/deep/old"))
@@ -101,13 +82,13 @@ struct DeletionSafetyPathTests {
         try waitFor("the daemon to log the mount point") { daemon.log.contains("not crossed") }
         #expect(try daemon.stop() == 0)
 
-        let (status, _, output) = try Self.clean(tree, ["--no-scan"])
+        let (status, _, output) = try tree.clean(["--no-scan"])
         #expect(status == 0, "\(output)")
         #expect(Self.exists(outside + "/old") && Self.exists(outside + "/deep/old"))
     }
 
     @Test func emptyingTheTrashLeavesABindMountInsideATrashedFolderAlone() throws {
-        let tree = try Self.tree(useTrash: true)
+        let tree = try TemporaryTree.initialized(useTrash: true)
         let outside = tree.root + "/outside"
         #expect(try Shell.run(["bash", "-c", "mkdir outside && echo keep > outside/keep && chmod 0755 outside"], in: tree.root).status == 0)
         try tree.sh(
@@ -129,7 +110,7 @@ struct DeletionSafetyPathTests {
     }
 
     @Test func handEditedRowsCannotReachOutsideTheBaseOrIntoOutputs() throws {
-        let tree = try Self.tree(useTrash: true)
+        let tree = try TemporaryTree.initialized(useTrash: true)
         let victim = tree.root + "/victim"
         #expect(try Shell.run(["bash", "-c", "mkdir victim && echo secret > victim/secret && touch -d '90 days ago' victim/secret"], in: tree.root).status == 0)
         try tree.sh("mkdir -p temp/x outputs && echo x > temp/x/decoy && echo film > outputs/render.mp4 && touch -d '400 days ago' outputs/render.mp4")
@@ -147,7 +128,7 @@ struct DeletionSafetyPathTests {
         #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path = 'temp/../../victim/secret'") == "1")
         try tree.sh("rm temp/x/decoy")
 
-        let (status, json, output) = try Self.clean(tree, ["--no-scan"])
+        let (status, json, output) = try tree.clean(["--no-scan"])
         #expect(status == 0, "skips are not errors: \(output)")
         #expect(json["total_files_removed"] as? Int == 0, "\(output)")
         #expect(Self.skipped(json, "temp") == ["invalid_path": 1, "protected_category": 1], "\(output)")
@@ -162,7 +143,7 @@ struct DeletionSafetyPathTests {
     }
 
     @Test func aSameSizeRewriteWithTheMtimeSetBackIsSkipped() throws {
-        let tree = try Self.tree()
+        let tree = try TemporaryTree.initialized()
         try tree.sh("mkdir -p temp/r && printf aaaa > temp/r/file && touch -d @1600000000 temp/r/file")
         #expect(try tree.storekeeper(["scan"]).status == 0)
         let enteredAt = Int(try tree.sqlite("SELECT entered_at FROM files WHERE path = 'temp/r/file'")) ?? 0
@@ -171,14 +152,14 @@ struct DeletionSafetyPathTests {
         try waitFor("the clock to pass the second the row was written") { time(nil) > enteredAt }
         try tree.sh("printf bbbb > temp/r/file && touch -d @1600000000 temp/r/file")
 
-        let (status, json, output) = try Self.clean(tree, ["--no-scan"])
+        let (status, json, output) = try tree.clean(["--no-scan"])
         #expect(status == 0, "\(output)")
         #expect(Self.skipped(json, "temp") == ["changed_ctime": 1], "\(output)")
         #expect(try String(contentsOfFile: tree.base + "/temp/r/file", encoding: .utf8) == "bbbb")
 
         // The row was written anew from what is on disk: the next run judges the
         // file as it is, and it is expired.
-        let (again, againJSON, againOutput) = try Self.clean(tree, ["--no-scan"])
+        let (again, againJSON, againOutput) = try tree.clean(["--no-scan"])
         #expect(again == 0, "\(againOutput)")
         #expect(againJSON["total_files_removed"] as? Int == 1, "\(againOutput)")
     }

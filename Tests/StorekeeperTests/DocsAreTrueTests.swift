@@ -1,12 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What README.md and docs/*.md name is real: the flags they give a command
 /// are in its `--help`, the repository paths they name exist, and the
 /// metrics they name are served by a real daemon's `/metrics`.
 @Suite struct DocsAreTrueTests {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let repository = Repository.root
 
     /// (file, line number, line) for every line of the documentation.
     static func documentation() throws -> [(file: String, number: Int, line: String)] {

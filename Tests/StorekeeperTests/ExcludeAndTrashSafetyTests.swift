@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 @testable import StorekeeperCLI
@@ -34,11 +35,6 @@ import Testing
         return tree
     }
 
-    static func exists(_ tree: TemporaryTree, _ path: String) -> Bool {
-        var status = stat()
-        return lstat(tree.base + "/" + path, &status) == 0
-    }
-
     static func writeOld(_ tree: TemporaryTree, _ paths: [String]) {
         for path in paths {
             tree.writeFile(path)
@@ -58,8 +54,8 @@ import Testing
 
         let clean = try tree.storekeeper(["clean"])
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
-        for path in kept { #expect(Self.exists(tree, path), "\(pattern) lost \(path)") }
-        #expect(!Self.exists(tree, "uploads/other/c.bin") && !Self.exists(tree, "uploads/important-not/d.bin"))
+        for path in kept { #expect(tree.exists(path), "\(pattern) lost \(path)") }
+        #expect(!tree.exists("uploads/other/c.bin") && !tree.exists("uploads/important-not/d.bin"))
         #expect(try tree.sqlite("SELECT count(*) FROM trash") == "2")
         #expect(try tree.sqlite("SELECT files FROM cleanup_skips WHERE reason = 'excluded'") == "2")
         #expect(try tree.storekeeper(["verify"]).status == 0)
@@ -73,8 +69,8 @@ import Testing
 
         let clean = try tree.storekeeper(["clean"])
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
-        for path in kept { #expect(Self.exists(tree, path), "\(path)") }
-        for path in gone { #expect(!Self.exists(tree, path), "\(path)") }
+        for path in kept { #expect(tree.exists(path), "\(path)") }
+        for path in gone { #expect(!tree.exists(path), "\(path)") }
     }
 
     @Test func checkVerboseCountsWhatEachPatternProtects() throws {
@@ -144,8 +140,8 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stderr.contains("is not inside a category folder"), "\(result.stderr)")
         #expect(result.stderr.contains(target))
-        #expect(!Self.exists(tree, target))
-        #expect(Self.exists(tree, ".trash/files/evil") && Self.exists(tree, ".trash/info/evil.trashinfo"))
+        #expect(!tree.exists(target))
+        #expect(tree.exists(".trash/files/evil") && tree.exists(".trash/info/evil.trashinfo"))
         #expect(try tree.storekeeper(["scan"]).status == 0)
         #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path LIKE '.storekeeper/%' OR path LIKE '.trash/%' OR path = 'evil.db'") == "0")
     }
@@ -219,7 +215,7 @@ import Testing
         let empty = try tree.storekeeper(["trash", "empty", "--older-than", "12h"], environment: kiritimati)
         #expect(empty.status == 0, "\(empty.stderr)")
         #expect(empty.stdout.contains("Removed 0 items"), "\(empty.stdout)")
-        #expect(Self.exists(tree, ".trash/files/old.tmp"))
+        #expect(tree.exists(".trash/files/old.tmp"))
 
         let list = try tree.storekeeper(["trash", "list", "--json"], environment: ["TZ": "America/Los_Angeles"])
         #expect(list.status == 0)

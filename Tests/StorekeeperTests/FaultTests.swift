@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// An operator's bad day: the disk fills up, a policy step keeps failing,
@@ -49,9 +50,14 @@ import Testing
         let disk = try #require(small)
         defer { withExtendedLifetime(disk) {} }
         try disk.sh("mkdir -p temp/job && head -c 4000000 /dev/zero > temp/job/old.tmp && touch -d '3 days ago' temp/job/old.tmp")
+        try Self.fillUnderARunningDaemon(tree, disk)
+        try Self.cleanAtFullWithoutADaemon(tree, disk)
+        try Self.restartAtFull(tree, disk)
+    }
 
-        // 1. The disk fills up under a running daemon, the index on it too.
-        var daemon = try DaemonProcess(tree)
+    /// The disk fills up under a running daemon, the index on it too.
+    static func fillUnderARunningDaemon(_ tree: TemporaryTree, _ disk: SmallFilesystem) throws {
+        let daemon = try DaemonProcess(tree)
         let url = daemon.url
         try waitFor("the space reserve", timeout: 30) { disk.exists(".storekeeper/reserve") }
         #expect(try disk.fill("outputs/fill"))
@@ -74,8 +80,10 @@ import Testing
         #expect(try tree.sqlite("SELECT status FROM cleanup_runs WHERE trigger = 'low_disk' ORDER BY id DESC LIMIT 1") == "ok")
         #expect(try tree.sqlite("SELECT count(*) FROM events WHERE path = 'temp/job/old.tmp' AND action = 'delete'") == "1")
         #expect(try daemon.stop() == 0)
+    }
 
-        // 2. No daemon and no reserve: `clean` and `trash empty` at 100 %.
+    /// No daemon and no reserve: `clean` and `trash empty` at 100 %.
+    static func cleanAtFullWithoutADaemon(_ tree: TemporaryTree, _ disk: SmallFilesystem) throws {
         try disk.sh("mkdir -p temp/job && head -c 1000000 /dev/zero > temp/job/older.tmp && touch -d '3 days ago' temp/job/older.tmp")
         #expect(try tree.storekeeper(["clean"]).status == 0)
         #expect(try tree.storekeeper(["trash", "list"]).stdout.contains("temp/job/older.tmp"))
@@ -90,11 +98,13 @@ import Testing
         let empty = try tree.storekeeper(["trash", "empty", "--all"])
         #expect(empty.status == 0, "\(empty.stdout)\(empty.stderr)")
         #expect(try tree.storekeeper(["trash", "list"]).stdout.contains("older.tmp") == false)
+    }
 
-        // 3. A restart at 100 %: the daemon starts (its reserve gives the
-        // index room), and the index is exact once space is back.
+    /// A restart at 100 %: the daemon starts (its reserve gives the index
+    /// room), and the index is exact once space is back.
+    static func restartAtFull(_ tree: TemporaryTree, _ disk: SmallFilesystem) throws {
         try disk.sh("rm outputs/fill-more outputs/fill-last")
-        daemon = try DaemonProcess(tree)
+        var daemon = try DaemonProcess(tree)
         try waitFor("the space reserve", timeout: 30) { disk.exists(".storekeeper/reserve") }
         #expect(try daemon.stop() == 0)
         #expect(try disk.fill("outputs/fill-more"))
@@ -179,6 +189,7 @@ import Testing
         let daemon = try DaemonProcess(tree)
         let url = daemon.url
         let held = tree.root + "/held"
+        let release = tree.root + "/release"
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         holder.arguments = [tree.base + "/.storekeeper/index.db"]
@@ -187,7 +198,17 @@ import Testing
         holder.standardOutput = FileHandle.nullDevice
         try holder.run()
         input.fileHandleForWriting.write(
-            Data("BEGIN IMMEDIATE;\nINSERT INTO meta (key, value) VALUES ('held', 'x');\n.shell touch \(held)\n.shell sleep 12\nCOMMIT;\n".utf8))
+            Data(
+                """
+                BEGIN IMMEDIATE;
+                INSERT INTO meta (key, value) VALUES ('held', 'x');
+                .shell touch \(held)
+                .shell for i in $(seq 600); do [ -e \(release) ] && break; sleep 0.1; done
+                COMMIT;
+
+                """.utf8))
+        // The operator commits once the daemon has said it waits (or after a minute).
+        defer { _ = FileManager.default.createFile(atPath: release, contents: nil) }
         try input.fileHandleForWriting.close()
         try waitFor("the operator's transaction", timeout: 30) { FileManager.default.fileExists(atPath: held) }
 
@@ -195,6 +216,7 @@ import Testing
         try waitFor("/health to say the index is locked", timeout: 30) {
             Self.problems(try Self.health(url)).contains { $0.contains("locked by another process") }
         }
+        _ = FileManager.default.createFile(atPath: release, contents: nil)
         holder.waitUntilExit()
         try waitFor("the changes to be committed", timeout: 60) {
             try tree.sqlite("SELECT count(*) FROM files WHERE path GLOB 'temp/while-locked/*'") == "50"

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import TestSupport
 import Testing
 
 /// The HTTP server under clients that misbehave or hurry: a flood of half
@@ -55,7 +56,7 @@ import Testing
             if response.status != 200 { conflicts.append(response.body) }
         }
         #expect(statuses == Array(repeating: 200, count: 30), "\(statuses) \(conflicts)")
-        #expect(CleanerTests.exists(tree, "temp/job/old.part"))
+        #expect(tree.exists("temp/job/old.part"))
         #expect(try tree.sqlite("SELECT count(*) FROM cleanup_runs WHERE dry_run = 1") == "30")
         try HTTPTests.expectAlive(tree, daemon)
     }
@@ -70,7 +71,7 @@ import Testing
             #expect(response.json?["status"] as? Int == 400, "\(query): \(response.body)")
             let message = response.json?["error"] as? String ?? ""
             #expect(message.contains("dry_run"), "\(query): the error names the parameter: \(response.body)")
-            #expect(CleanerTests.exists(tree, "temp/job/old.part"), "\(query) deleted the expired file")
+            #expect(tree.exists("temp/job/old.part"), "\(query) deleted the expired file")
         }
         #expect(try tree.sqlite("SELECT count(*) FROM cleanup_runs") == "0", "no refused request started a cleanup")
 
@@ -80,13 +81,13 @@ import Testing
         let dry = try HTTPClient.curl(["-X", "POST", cleanup + "?dry_run=true"])
         #expect(dry.status == 200, "\(dry.body)")
         #expect(dry.json?["dry_run"] as? Bool == true)
-        #expect(CleanerTests.exists(tree, "temp/job/old.part"))
+        #expect(tree.exists("temp/job/old.part"))
 
         let real = try HTTPClient.curl(["-X", "POST", cleanup + "?dry_run=false"])
         #expect(real.status == 200, "\(real.body)")
         #expect(real.json?["dry_run"] as? Bool == false)
-        #expect(!CleanerTests.exists(tree, "temp/job/old.part"))
-        #expect(CleanerTests.exists(tree, "temp/job/new.part"))
+        #expect(!tree.exists("temp/job/old.part"))
+        #expect(tree.exists("temp/job/new.part"))
         #expect(try tree.sqlite("SELECT dry_run FROM cleanup_runs ORDER BY id") == "1\n1\n0")
         try HTTPTests.expectAlive(tree, daemon)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// The daemon's HTTP server through curl and raw sockets: every endpoint,
@@ -42,6 +43,12 @@ import Testing
 
     @Test func everyEndpointAnswers() throws {
         let (tree, daemon) = try Self.served()
+        try Self.expectTheReadingEndpoints(tree, daemon)
+        try Self.expectTheCleanupEndpoint(tree, daemon)
+    }
+
+    /// /metrics (GET and HEAD), /health, the stats and validate APIs.
+    static func expectTheReadingEndpoints(_ tree: TemporaryTree, _ daemon: DaemonProcess) throws {
         #expect(daemon.port > 0, "the health file names the port: \(String(describing: daemon.health))")
 
         let metrics = try HTTPClient.curl([daemon.url + "/metrics"])
@@ -81,13 +88,15 @@ import Testing
         #expect(validate.status == 200)
         #expect(validate.json?["valid"] as? Bool == true, "\(validate.body)")
         #expect(validate.json?["messages"] as? [String] == [], "\(validate.body)")
+    }
 
-        // A dry run unless dry_run=false.
+    /// POST /api/v1/storage/cleanup: a dry run unless dry_run=false.
+    static func expectTheCleanupEndpoint(_ tree: TemporaryTree, _ daemon: DaemonProcess) throws {
         let dry = try HTTPClient.curl(["-X", "POST", daemon.url + "/api/v1/storage/cleanup"])
         #expect(dry.status == 200, "\(dry.body)")
         #expect(dry.json?["dry_run"] as? Bool == true)
         #expect(dry.json?["total_files_removed"] as? Int == 1)
-        #expect(CleanerTests.exists(tree, "temp/job/old.part"))
+        #expect(tree.exists("temp/job/old.part"))
         let explicitDry = try HTTPClient.curl(["-X", "POST", daemon.url + "/api/v1/storage/cleanup?dry_run=true"])
         #expect(explicitDry.json?["dry_run"] as? Bool == true)
 
@@ -95,9 +104,9 @@ import Testing
         #expect(real.status == 200, "\(real.body)")
         #expect(real.json?["dry_run"] as? Bool == false)
         #expect(real.json?["trigger"] as? String == "api")
-        #expect(CleanerTests.category(real.json ?? [:], "temp")["files_removed"] as? Int == 1)
-        #expect(!CleanerTests.exists(tree, "temp/job/old.part"))
-        #expect(CleanerTests.exists(tree, "temp/job/new.part"))
+        #expect((real.json ?? [:]).category("temp")["files_removed"] as? Int == 1)
+        #expect(!tree.exists("temp/job/old.part"))
+        #expect(tree.exists("temp/job/new.part"))
         try Self.expectAlive(tree, daemon)
 
         let after = try HTTPClient.curl([daemon.url + "/metrics"]).body
@@ -196,12 +205,14 @@ import Testing
 
     @Test func connectionsAreBoundedAndFreedAgain() throws {
         let (tree, daemon) = try Self.served()
+        let listening = daemon.openSockets
         // 64 idle connections take every slot; a 65th is served, and the
         // oldest idle one is shed (503) to make room for it.
         let idle = (0..<64).map { _ in HTTPClient.connectSocket(daemon.port) }
-        defer { idle.forEach { close($0) } }
+        defer { for descriptor in idle { close(descriptor) } }
         #expect(idle.allSatisfy { $0 >= 0 })
-        usleep(200_000)
+        // Connected is not yet accepted: the 65th must come after all 64 hold a slot.
+        try waitFor("the daemon to accept the 64 idle connections") { daemon.openSockets >= listening + 64 }
         let served = HTTPClient.raw(daemon.port, Array("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".utf8), timeout: 3)
         #expect(served.hasPrefix("HTTP/1.1 200 "), "\(served)")
         let shed = HTTPClient.readAll(idle[0], timeout: 3)
@@ -214,7 +225,7 @@ import Testing
 
     @Test func aPortInUseStopsTheSecondDaemonAtStartup() throws {
         let (_, first) = try Self.served()
-        let tree = try CleanerTests.tree("  monitoring:\n    metrics_listen: \"127.0.0.1:\(first.port)\"\n")
+        let tree = try TemporaryTree.initialized("  monitoring:\n    metrics_listen: \"127.0.0.1:\(first.port)\"\n")
         let result = try Shell.run(["timeout", "60", StorekeeperBinary.path, "run", "--config", tree.configPath], in: tree.root)
         #expect(result.status == 1, "\(result.stderr)")
         #expect(
@@ -225,21 +236,21 @@ import Testing
     }
 
     @Test func aRemoteAddressNeedsAllowRemoteAndIsLoggedLoudly() throws {
-        let tree = try CleanerTests.tree()
+        let tree = try TemporaryTree.initialized()
         let refused = try Shell.run(
             ["timeout", "60", StorekeeperBinary.path, "run", "--config", tree.configPath], in: tree.root,
             environment: ["STOREKEEPER_METRICS_LISTEN": "0.0.0.0:0"])
         #expect(refused.status == 78, "\(refused.stderr)")
         #expect(refused.stderr.contains("set monitoring.allow_remote: true"), "\(refused.stderr)")
 
-        let allowed = try CleanerTests.tree("  monitoring:\n    allow_remote: true\n")
+        let allowed = try TemporaryTree.initialized("  monitoring:\n    allow_remote: true\n")
         let daemon = try DaemonProcess(allowed, environment: ["STOREKEEPER_METRICS_LISTEN": "0.0.0.0:0"])
         #expect(daemon.log.contains("warning serving metrics and the API beyond this machine"), "\(daemon.log)")
         #expect(try HTTPClient.curl([daemon.url + "/health"]).status == 200)
     }
 
     @Test func metricsDisabledMeansNoListener() throws {
-        let tree = try CleanerTests.tree("  monitoring:\n    metrics_enabled: false\n")
+        let tree = try TemporaryTree.initialized("  monitoring:\n    metrics_enabled: false\n")
         let daemon = try DaemonProcess(tree)
         #expect(daemon.health?["listen"] is NSNull)
         #expect(daemon.log.contains("HTTP server off"), "\(daemon.log)")

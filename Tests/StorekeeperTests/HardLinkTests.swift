@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// Hard links, sparse files, `.gitkeep` and restores through the binary:
@@ -34,7 +35,7 @@ import Testing
     }
 
     @Test func usageCountsEachInodeOnceAndAllocatedBytesAsDuDoes() throws {
-        let tree = try CleanerTests.tree()
+        let tree = try TemporaryTree.initialized()
         try tree.sh(
             """
             mkdir -p frames/v temp/t
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func quotaEvictionNeverTakesHardLinkedFramesForSpace() throws {
-        let tree = try CleanerTests.tree("  quotas:\n    frames: 1000000\n")
+        let tree = try TemporaryTree.initialized("  quotas:\n    frames: 1000000\n")
         // Six 100 kB frames with two extra names each: 600 kB on disk, 1.8 MB by name.
         try tree.sh(
             """
@@ -63,26 +64,26 @@ import Testing
             for i in 1 2 3 4 5 6; do head -c 100000 /dev/urandom > frames/v/f$i; ln frames/v/f$i frames/v/f$i.a; ln frames/v/f$i frames/v/f$i.b; done
             """)
         try ScanVerifyTests.initAndScan(tree)
-        var (status, json, output) = try CleanerTests.clean(tree)
+        var (status, json, output) = try tree.clean()
         #expect(status == 0, "\(output)")
-        #expect(CleanerTests.category(json, "frames")["files_evicted"] as? Int == 0, "\(output)")
-        #expect(CleanerTests.category(json, "frames")["over_quota"] as? Bool != true, "\(output)")
+        #expect(json.category("frames")["files_evicted"] as? Int == 0, "\(output)")
+        #expect(json.category("frames")["over_quota"] as? Bool != true, "\(output)")
 
         // Over quota with one more frame that has no other name: only it goes,
         // and what is freed is its blocks.
         try tree.sh("head -c 500000 /dev/urandom > frames/v/lonely && touch -d '1 hour ago' frames/v/lonely")
         let lonelyBlocks = try Self.du(tree, "frames/v/lonely", "-B1")
         _ = try tree.storekeeper(["scan"])
-        (status, json, output) = try CleanerTests.clean(tree)
+        (status, json, output) = try tree.clean()
         #expect(status == 0, "\(output)")
-        #expect(CleanerTests.category(json, "frames")["files_evicted"] as? Int == 1, "\(output)")
-        #expect(CleanerTests.category(json, "frames")["bytes_freed"] as? Int == lonelyBlocks, "\(output)")
-        #expect(!CleanerTests.exists(tree, "frames/v/lonely"))
-        for i in 1...6 { #expect(CleanerTests.exists(tree, "frames/v/f\(i).b")) }
+        #expect(json.category("frames")["files_evicted"] as? Int == 1, "\(output)")
+        #expect(json.category("frames")["bytes_freed"] as? Int == lonelyBlocks, "\(output)")
+        #expect(!tree.exists("frames/v/lonely"))
+        for i in 1...6 { #expect(tree.exists("frames/v/f\(i).b")) }
     }
 
     @Test func expiringOneNameOfALinkedFileFreesNothing() throws {
-        let tree = try CleanerTests.tree()
+        let tree = try TemporaryTree.initialized()
         try tree.sh(
             """
             mkdir -p temp/j && head -c 100000 /dev/urandom > temp/j/a && ln temp/j/a temp/j/b
@@ -95,16 +96,16 @@ import Testing
         let indexedAt = Int(try tree.sqlite("SELECT max(entered_at) FROM files")) ?? 0
         try waitFor("a second later than the scan", timeout: 5) { time(nil) > indexedAt }
         let blocks = try Self.du(tree, "temp/j/a", "-B1")
-        let (status, json, output) = try CleanerTests.clean(tree, ["--no-scan"])
+        let (status, json, output) = try tree.clean(["--no-scan"])
         #expect(status == 0, "\(output)")
-        let temp = CleanerTests.category(json, "temp")
+        let temp = json.category("temp")
         #expect(temp["files_removed"] as? Int == 2, "\(output)")
         // The first name removed freed nothing; the last freed the blocks.
         #expect(temp["bytes_freed"] as? Int == blocks, "\(output)")
     }
 
     @Test func aSparseFileIsNotMistakenForSpace() throws {
-        let tree = try CleanerTests.tree("  quotas:\n    temp: 10000000\n")
+        let tree = try TemporaryTree.initialized("  quotas:\n    temp: 10000000\n")
         try tree.sh(
             """
             mkdir -p temp/j
@@ -112,34 +113,34 @@ import Testing
             truncate -s 6G temp/j/sparse && touch -d '2 hours ago' temp/j/sparse
             """)
         try ScanVerifyTests.initAndScan(tree)
-        let (status, json, output) = try CleanerTests.clean(tree)
+        let (status, json, output) = try tree.clean()
         #expect(status == 0, "\(output)")
-        #expect(CleanerTests.category(json, "temp")["files_removed"] as? Int == 0, "\(output)")
-        for i in 1...5 { #expect(CleanerTests.exists(tree, "temp/j/real\(i)")) }
+        #expect(json.category("temp")["files_removed"] as? Int == 0, "\(output)")
+        for i in 1...5 { #expect(tree.exists("temp/j/real\(i)")) }
         let temp = try #require(try Self.stats(tree)["temp"])
         #expect(temp["bytes"] as? Int == 5_000_000 + 6 * 1024 * 1024 * 1024)
         #expect((temp["allocated_bytes"] as? Int ?? 0) < 6_000_000)
     }
 
     @Test func aRestoredFileIsNotTrashedAgainByTheNextClean() throws {
-        let tree = try CleanerTests.tree(useTrash: true)
+        let tree = try TemporaryTree.initialized(useTrash: true)
         try tree.sh("mkdir -p temp/j && echo old > temp/j/old.txt && touch -d '3 days ago' temp/j/old.txt")
         try ScanVerifyTests.initAndScan(tree)
-        var (status, json, output) = try CleanerTests.clean(tree)
-        #expect(CleanerTests.category(json, "temp")["files_removed"] as? Int == 1, "\(output)")
-        #expect(!CleanerTests.exists(tree, "temp/j/old.txt"))
+        var (status, json, output) = try tree.clean()
+        #expect(json.category("temp")["files_removed"] as? Int == 1, "\(output)")
+        #expect(!tree.exists("temp/j/old.txt"))
         let restore = try tree.storekeeper(["trash", "restore", "temp/j/old.txt"])
         #expect(restore.status == 0, "\(restore.stderr)")
         #expect(try tree.sqlite("SELECT restored_at IS NOT NULL FROM files WHERE path = 'temp/j/old.txt'") == "1")
-        (status, json, output) = try CleanerTests.clean(tree)
+        (status, json, output) = try tree.clean()
         #expect(status == 0, "\(output)")
-        #expect(CleanerTests.category(json, "temp")["files_removed"] as? Int == 0, "\(output)")
-        #expect(CleanerTests.exists(tree, "temp/j/old.txt"))
+        #expect(json.category("temp")["files_removed"] as? Int == 0, "\(output)")
+        #expect(tree.exists("temp/j/old.txt"))
         #expect(try tree.sqlite("SELECT count(*) FROM expired_files") == "0")
     }
 
     @Test func theWatcherKeepsEveryNameOfAnInodeExactUnderChurn() throws {
-        let tree = try CleanerTests.tree()
+        let tree = try TemporaryTree.initialized()
         try tree.sh("mkdir -p temp/a temp/b frames/x")
         try ScanVerifyTests.initAndScan(tree)
         let daemon = try DaemonProcess(tree)

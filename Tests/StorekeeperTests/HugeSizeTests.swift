@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// Anyone who can write into the tree chooses the sizes `lstat` reports: two
@@ -13,12 +14,8 @@ import Testing
     /// size), unmounted when `body` returns or throws.
     static func withTmpfs(_ body: (String) throws -> Void) throws {
         let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID().uuidString)").path
-        mkdir(mountPoint, 0o755)
-        defer { rmdir(mountPoint) }
-        let mount = try Shell.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mountPoint], in: "/")
-        try #require(mount.status == 0, "mount needs root: \(mount.stderr)")
-        defer { _ = try? Shell.run(["umount", "-l", mountPoint], in: "/") }
-        try body(mountPoint)
+        let disk = try SmallFilesystem(at: mountPoint, size: "64m")
+        try withExtendedLifetime(disk) { try body(disk.path) }
     }
 
     static func tree(under mountPoint: String) throws -> TemporaryTree {
@@ -37,7 +34,7 @@ import Testing
     }
 
     /// Exit 0, or 1 with an `Error:` line; never a signal, never a Swift trap.
-    static func expectNoCrash(_ result: StorekeeperBinary.Result, _ command: [String]) {
+    static func expectNoCrash(_ result: Shell.Result, _ command: [String]) {
         let said = "storekeeper \(command.joined(separator: " ")): status \(result.status)\n\(result.stderr)"
         #expect(result.status == 0 || result.status == 1, "\(said)")
         if result.status == 1 { #expect(result.stderr.contains("Error:"), "\(said)") }

@@ -1,11 +1,12 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// `scripts/install.sh --uninstall` into a staging folder: it takes back what
 /// an install put there and nothing an operator made or changed.
 @Suite struct InstallUninstallTests {
-    static func install(_ arguments: [String]) throws -> StorekeeperBinary.Result {
+    static func install(_ arguments: [String]) throws -> Shell.Result {
         try Shell.run(
             ["bash", OperationsTests.repository + "/scripts/install.sh", "--binary", StorekeeperBinary.path] + arguments,
             in: OperationsTests.repository)

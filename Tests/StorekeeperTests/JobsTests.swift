@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// Scheduled jobs through the binary: `storekeeper jobs`, and a run missed

@@ -1,18 +1,14 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// The metrics as Prometheus and its tools see them: promtool on real
 /// output and on the shipped rules, a real Prometheus scraping the daemon,
 /// counters that outlive the daemon, the textfile, and the alert lines.
 @Suite struct MonitoringTests {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
     static func tool(_ name: String) throws -> String {
-        try #require(
-            ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first(where: FileManager.default.fileExists),
-            "\(name) is missing: install Debian's prometheus package (scripts/test does)")
+        try Shell.require(name, installedBy: "Debian's prometheus package (scripts/test installs it)")
     }
 
     static func checkMetrics(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -26,7 +22,7 @@ import Testing
 
     @Test func theRulesPassPromtoolAndTheirUnitTests() throws {
         let promtool = try Self.tool("promtool")
-        let directory = Self.repository + "/config/prometheus"
+        let directory = Repository.root + "/config/prometheus"
         let check = try Shell.run([promtool, "check", "rules", "storekeeper-rules.yml"], in: directory)
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("SUCCESS: 8 rules found"), "\(check.stdout)")
@@ -76,16 +72,18 @@ import Testing
         #expect(!stopped.contains("storekeeper_watches "))
     }
 
-    @Test func aRealPrometheusScrapesTheDaemonAndReadsTheIndexValue() throws {
+    /// A real Prometheus on 127.0.0.1:`port` that scrapes `daemon` every
+    /// second with our alert rules loaded; its log is the second value.
+    static func startPrometheus(scraping daemon: DaemonProcess, in tree: TemporaryTree, port: Int) throws
+        -> (Process, String)
+    {
         let prometheusBinary = try Self.tool("prometheus")
-        let (tree, daemon) = try HTTPTests.served()
-        let port = HTTPClient.freePort()
         let configuration = tree.root + "/prometheus.yml"
         try """
             global:
               scrape_interval: 1s
               evaluation_interval: 1s
-            rule_files: ["\(Self.repository)/config/prometheus/storekeeper-rules.yml"]
+            rule_files: ["\(Repository.root)/config/prometheus/storekeeper-rules.yml"]
             scrape_configs:
               - job_name: storekeeper
                 static_configs:
@@ -102,6 +100,13 @@ import Testing
         prometheus.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         prometheus.standardOutput = FileHandle.nullDevice
         try prometheus.run()
+        return (prometheus, log)
+    }
+
+    @Test func aRealPrometheusScrapesTheDaemonAndReadsTheIndexValue() throws {
+        let (tree, daemon) = try HTTPTests.served()
+        let port = HTTPClient.freePort()
+        let (prometheus, log) = try Self.startPrometheus(scraping: daemon, in: tree, port: port)
         defer {
             prometheus.terminate()
             prometheus.waitUntilExit()
@@ -161,7 +166,8 @@ import Testing
         #expect(stopped.contains("storekeeper_daemon_up 0\n"))
     }
 
-    @Test func alertsAreLoggedWhenTheyStartAndEndAndExported() throws {
+    @Test(.enabled(if: geteuid() == 0, "makes a file immutable (chattr +i), which needs root"))
+    func alertsAreLoggedWhenTheyStartAndEndAndExported() throws {
         let tree = try HTTPTests.prepared("  quotas:\n    uploads: 5\n  monitoring:\n    alert_threshold_percent: 100\n")
         try tree.sh("mkdir -p temp/p && echo x > temp/p/stuck && touch -d '3 days ago' temp/p/stuck")
         let chattr = try Shell.run(["chattr", "+i", tree.base + "/temp/p/stuck"], in: "/")

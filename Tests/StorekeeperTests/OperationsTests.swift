@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// Running Storekeeper as a service: the log file and SIGHUP, journald
@@ -7,8 +8,7 @@ import Testing
 /// the installer — each against the real tool (systemd-analyze, logrotate,
 /// bash) and the built binary.
 @Suite struct OperationsTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
+    static let repository = Repository.root
 
     /// An initialized tree whose config logs to `<root>/logs/storekeeper.log`.
     static func tree(logLevel: String = "info") throws -> TemporaryTree {
@@ -28,17 +28,6 @@ import Testing
     }
 
     static func contents(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-
-    /// A program the test cannot do without; scripts/test installs it.
-    static func require(_ program: String, package: String) throws -> String {
-        let result = try Shell.run(["bash", "-c", "command -v \(program)"], in: "/")
-        guard result.status == 0 else {
-            throw ToolMissing(description: "\(program) is not installed: apt-get install \(package) (scripts/test does)")
-        }
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    struct ToolMissing: Error, CustomStringConvertible { let description: String }
 
     // MARK: Logs
 
@@ -114,7 +103,7 @@ import Testing
     }
 
     @Test func theSystemdUnitsPassSystemdAnalyzeVerify() throws {
-        let analyze = try Self.require("systemd-analyze", package: "systemd")
+        let analyze = try Shell.require("systemd-analyze", installedBy: "apt-get install systemd (scripts/test does)")
         let tree = try TemporaryTree()
         let units = try Self.unitsForVerification(in: tree.root)
         let result = try Shell.run([analyze, "verify", "--man=no", "--generators=no"] + units, in: tree.root)
@@ -166,7 +155,7 @@ import Testing
     }
 
     @Test func theLogrotateRuleParsesAndRotatesWithAReopen() throws {
-        let logrotate = try Self.require("logrotate", package: "logrotate")
+        let logrotate = try Shell.require("logrotate", installedBy: "apt-get install logrotate (scripts/test does)")
         let tree = try Self.tree()
         chmod(tree.root + "/logs", 0o750)
         let debug = try Shell.run(
@@ -189,7 +178,7 @@ import Testing
 
     // MARK: The cron fallback
 
-    func runCleanupScript(_ tree: TemporaryTree) throws -> StorekeeperBinary.Result {
+    func runCleanupScript(_ tree: TemporaryTree) throws -> Shell.Result {
         try Shell.run(
             ["bash", Self.repository + "/scripts/cleanup.sh"], in: tree.root,
             environment: ["STOREKEEPER_BIN": StorekeeperBinary.path, "STOREKEEPER_CONFIG": tree.configPath])
@@ -240,7 +229,7 @@ import Testing
 
     // MARK: The installer
 
-    func install(_ arguments: [String]) throws -> StorekeeperBinary.Result {
+    func install(_ arguments: [String]) throws -> Shell.Result {
         try Shell.run(
             ["bash", Self.repository + "/scripts/install.sh", "--binary", StorekeeperBinary.path] + arguments,
             in: Self.repository)

@@ -8,6 +8,7 @@ import StorekeeperIndex
 import StorekeeperMonitoring
 import StorekeeperService
 import StorekeeperSystem
+import TestSupport
 import Testing
 
 /// Clients written against the earlier Python design read

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// SIGHUP (what `systemctl reload` sends) reloads the configuration: a valid

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `stats` answers from the index alone, and its totals are what `find` and

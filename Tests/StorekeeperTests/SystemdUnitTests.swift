@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// The shipped units under a real systemd: a minimal Debian booted in a
@@ -23,7 +24,7 @@ import Testing
         return line.map { $0.dropFirst("URIs:".count).trimmingCharacters(in: .whitespaces) } ?? "http://deb.debian.org/debian"
     }
 
-    static func bash(_ script: String) throws -> StorekeeperBinary.Result {
+    static func bash(_ script: String) throws -> Shell.Result {
         try Shell.run(["bash", "-c", "set -eo pipefail\n" + script], in: "/")
     }
 
@@ -52,14 +53,19 @@ import Testing
         }
 
         @discardableResult
-        func run(_ command: String) throws -> StorekeeperBinary.Result {
+        func run(_ command: String) throws -> Shell.Result {
             try Shell.run(["nsenter", "-t", String(initPID), "-a", "/bin/bash", "-c", command], in: "/")
+        }
+
+        func journal() -> String { (try? run("journalctl -u storekeeper --no-pager -o cat").stdout) ?? "" }
+
+        func mainPID() throws -> String {
+            try run("systemctl show -p MainPID --value storekeeper").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
 
         deinit {
             _ = try? run("systemctl poweroff")
-            let deadline = Date().addingTimeInterval(30)
-            while nspawn.isRunning && Date() < deadline { usleep(100_000) }
+            try? waitFor("the container to power off", timeout: 30) { !nspawn.isRunning }
             if nspawn.isRunning { kill(nspawn.processIdentifier, SIGKILL) }
             nspawn.waitUntilExit()
         }
@@ -67,6 +73,51 @@ import Testing
 
     @Test(.enabled(if: canRun, "needs root, debootstrap and systemd-nspawn (scripts/test installs them)"))
     func theDaemonStartsReloadsRestartsAndStopsUnderSystemd() throws {
+        try Self.makeRootFilesystem()
+        let root = Self.rootDirectory
+        let storage = "/opt/services/media-analysis/storage"
+        try Self.install(into: root, storage: storage)
+
+        let container = try Container(root: root)
+        let setup = try container.run(
+            """
+            set -e
+            id media >/dev/null 2>&1 || useradd --system --no-create-home media
+            mkdir -p \(storage) /var/lib/outside && chown media:media \(storage) /var/lib/outside
+            runuser -u media -- /usr/local/bin/storekeeper init --config /etc/storekeeper/storekeeper.yaml >/dev/null
+            systemctl daemon-reload
+            systemctl start storekeeper
+            """)
+        try #require(setup.status == 0, "\(setup.stdout)\(setup.stderr)")
+
+        // Type=notify: `systemctl start` returned after READY=1, so it is active and watching.
+        #expect(try container.run("systemctl is-active storekeeper").stdout == "active\n", "\(container.journal())")
+        #expect(try container.run("systemctl show -p StatusText --value storekeeper").stdout.hasPrefix("watching"))
+
+        // The hardening: the daemon writes its tree (the health file) and nothing else.
+        try waitFor("the sandbox to refuse the textfile", timeout: 60) {
+            container.journal().contains("cannot write the metrics textfile")
+                && container.journal().contains("Read-only file system")
+        }
+        #expect(try container.run("test -e /var/lib/outside/storekeeper.prom").status != 0)
+        #expect(try container.run("test -s \(storage)/.storekeeper/health.json").status == 0)
+
+        try Self.expectTheTimerReloadAndRestart(container)
+
+        // systemctl stop: SIGTERM, a clean exit well within TimeoutStopSec.
+        let started = Date()
+        #expect(try container.run("systemctl stop storekeeper").status == 0)
+        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(
+            try container.run("systemctl show -p Result --value storekeeper").stdout == "success\n", "\(container.journal())")
+        #expect(container.journal().contains("stopped"))
+        let verify = try container.run(
+            "runuser -u media -- /usr/local/bin/storekeeper verify --config /etc/storekeeper/storekeeper.yaml")
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+    }
+
+    /// A minimal Debian in `rootDirectory`, made once.
+    static func makeRootFilesystem() throws {
         // procps brings /usr/bin/kill, which the unit's ExecReload runs, as on any standard Debian.
         if !FileManager.default.fileExists(atPath: Self.rootDirectory + "/usr/bin/kill") {
             let made = try Self.bash(
@@ -79,8 +130,10 @@ import Testing
                 """)
             try #require(made.status == 0, "debootstrap failed: \(made.stderr)")
         }
-        let root = Self.rootDirectory
-        let storage = "/opt/services/media-analysis/storage"
+    }
+
+    /// The binary, the units, cleanup.sh and a config, where scripts/install.sh puts them.
+    static func install(into root: String, storage: String) throws {
         let installed = try Self.bash(
             """
             install -m 0755 '\(StorekeeperBinary.path)' '\(root)/usr/local/bin/storekeeper'
@@ -95,34 +148,11 @@ import Testing
               > '\(root)/etc/storekeeper/storekeeper.yaml'
             """)
         try #require(installed.status == 0, "\(installed.stderr)")
+    }
 
-        let container = try Container(root: root)
-        let setup = try container.run(
-            """
-            set -e
-            id media >/dev/null 2>&1 || useradd --system --no-create-home media
-            mkdir -p \(storage) /var/lib/outside && chown media:media \(storage) /var/lib/outside
-            runuser -u media -- /usr/local/bin/storekeeper init --config /etc/storekeeper/storekeeper.yaml >/dev/null
-            systemctl daemon-reload
-            systemctl start storekeeper
-            """)
-        try #require(setup.status == 0, "\(setup.stdout)\(setup.stderr)")
-        func journal() -> String { (try? container.run("journalctl -u storekeeper --no-pager -o cat").stdout) ?? "" }
-        func mainPID() throws -> String {
-            try container.run("systemctl show -p MainPID --value storekeeper").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-
-        // Type=notify: `systemctl start` returned after READY=1, so it is active and watching.
-        #expect(try container.run("systemctl is-active storekeeper").stdout == "active\n", "\(journal())")
-        #expect(try container.run("systemctl show -p StatusText --value storekeeper").stdout.hasPrefix("watching"))
-
-        // The hardening: the daemon writes its tree (the health file) and nothing else.
-        try waitFor("the sandbox to refuse the textfile", timeout: 60) {
-            journal().contains("cannot write the metrics textfile") && journal().contains("Read-only file system")
-        }
-        #expect(try container.run("test -e /var/lib/outside/storekeeper.prom").status != 0)
-        #expect(try container.run("test -s \(storage)/.storekeeper/health.json").status == 0)
-
+    /// The fallback timer catches up a missed run, `systemctl reload` reloads,
+    /// and a crashed daemon is restarted.
+    static func expectTheTimerReloadAndRestart(_ container: Container) throws {
         // The fallback timer catches up a run missed while the machine was off (Persistent=true).
         try container.run(
             """
@@ -138,28 +168,18 @@ import Testing
 
         // systemctl reload: SIGHUP reloads the configuration.
         try container.run("sed -i 's/temp: 1h/temp: 2h/' /etc/storekeeper/storekeeper.yaml && systemctl reload storekeeper")
-        try waitFor("the reload in the journal", timeout: 60) { journal().contains("configuration reloaded") }
+        try waitFor("the reload in the journal", timeout: 60) { container.journal().contains("configuration reloaded") }
         try waitFor("the daemon to run again after the reload", timeout: 60) {
-            journal().components(separatedBy: "configuration reloaded").last?.contains("watching") == true
+            container.journal().components(separatedBy: "configuration reloaded").last?.contains("watching") == true
         }
 
         // A crash is restarted (Restart=on-failure).
-        let first = try mainPID()
+        let first = try container.mainPID()
         try container.run("kill -9 \(first)")
         try waitFor("systemd to restart the daemon", timeout: 60) {
-            let now = try mainPID()
+            let now = try container.mainPID()
             let active = try container.run("systemctl is-active storekeeper").stdout == "active\n"
             return now != first && now != "0" && active
         }
-
-        // systemctl stop: SIGTERM, a clean exit well within TimeoutStopSec.
-        let started = Date()
-        #expect(try container.run("systemctl stop storekeeper").status == 0)
-        #expect(Date().timeIntervalSince(started) < 60)
-        #expect(try container.run("systemctl show -p Result --value storekeeper").stdout == "success\n", "\(journal())")
-        #expect(journal().contains("stopped"))
-        let verify = try container.run(
-            "runuser -u media -- /usr/local/bin/storekeeper verify --config /etc/storekeeper/storekeeper.yaml")
-        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 @testable import StorekeeperCLI
@@ -31,10 +32,8 @@ import Testing
     /// installs trash-cli 0.26 in `.build-venv/trash-cli` and exports it), else
     /// from that venv. Debian's trash-cli (0.17) has no `--trash-dir`.
     static func trashCLI(_ program: String) throws -> String {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path
         let directory = ProcessInfo.processInfo.environment["STOREKEEPER_TRASH_CLI_BIN"]
-            ?? repository + "/.build-venv/trash-cli/bin"
+            ?? Repository.root + "/.build-venv/trash-cli/bin"
         let path = directory + "/" + program
         guard FileManager.default.isExecutableFile(atPath: path) else { throw TrashCLIMissing(path: path) }
         return path
@@ -51,7 +50,7 @@ import Testing
 
     /// Runs a trash-cli command (no shell) with a home of its own.
     func runTrashCLI(_ program: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:])
-        throws -> StorekeeperBinary.Result
+        throws -> Shell.Result
     {
         var merged = ["HOME": tree.root]
         merged.merge(environment) { $1 }

@@ -8,6 +8,7 @@ import StorekeeperIndex
 import StorekeeperMonitoring
 import StorekeeperService
 import StorekeeperSystem
+import TestSupport
 import Testing
 
 /// Adversarial workloads for the daemon: bursts, a paused daemon, overflows,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs PyYAML's `safe_load` on files and returns each result in a
@@ -40,28 +41,16 @@ enum PyYAML {
     }
 
     static func safeLoad(_ files: [String]) throws -> [String] {
-        let (status, output) = try run(["-c", "import yaml"])
-        guard status == 0 else {
-            throw Unavailable(description: "python3 with PyYAML is required for the YAML cross-check (apt install python3-yaml): \(output)")
+        let probe = try Shell.run(["python3", "-c", "import yaml"])
+        guard probe.status == 0 else {
+            throw Unavailable(
+                description: "python3 with PyYAML is required for the YAML cross-check (apt install python3-yaml): \(probe.stderr)")
         }
-        let (loadStatus, results) = try run(["-c", script] + files)
-        let lines = results.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
-        guard loadStatus == 0, lines.count == files.count else {
-            throw Unavailable(description: "the PyYAML helper failed (status \(loadStatus)): \(results)")
+        let loaded = try Shell.run(["python3", "-c", script] + files)
+        let lines = loaded.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        guard loaded.status == 0, lines.count == files.count else {
+            throw Unavailable(description: "the PyYAML helper failed (status \(loaded.status)): \(loaded.stdout)\(loaded.stderr)")
         }
         return lines
-    }
-
-    private static func run(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import StorekeeperCLI
 @testable import StorekeeperConfig
@@ -301,10 +302,7 @@ import Testing
         if let fromEnvironment = ProcessInfo.processInfo.environment["STOREKEEPER_CRONITER_PYTHON"], !fromEnvironment.isEmpty {
             return FileManager.default.isExecutableFile(atPath: fromEnvironment) ? fromEnvironment : nil
         }
-        let packageRoot = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let python = packageRoot.appendingPathComponent(".build-venv/croniter/bin/python").path
+        let python = Repository.root + "/.build-venv/croniter/bin/python"
         return FileManager.default.isExecutableFile(atPath: python) ? python : nil
     }
 
@@ -370,32 +368,13 @@ import Testing
         #expect(mismatches.count == 0, "\(mismatches.count) of \(cases.count) differ from croniter:\n\(mismatches.prefix(20).joined(separator: "\n"))")
     }
 
-    /// Runs `script` with `input` as its stdin. The input goes through a file
-    /// rather than a pipe so that a python that dies early cannot leave us
-    /// writing into a closed pipe (SIGPIPE would end the test process).
+    /// Runs `script` on the croniter venv's python with `input` on its stdin.
     private static func run(_ python: String, script: String, input: Data) throws -> Data {
-        let inputFile = FileManager.default.temporaryDirectory
-            .appendingPathComponent("croniter-cases-\(UUID().uuidString).json")
-        try input.write(to: inputFile)
-        defer { try? FileManager.default.removeItem(at: inputFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script]
-        process.standardInput = try FileHandle(forReadingFrom: inputFile)
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // The answers (~30 kB) and any traceback both fit in a pipe buffer,
-        // so reading one after the other cannot deadlock.
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CroniterFailed(description: "\(python) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        let result = try Shell.run([python, "-c", script], input: String(decoding: input, as: UTF8.self))
+        guard result.status == 0 else {
+            throw CroniterFailed(description: "\(python) exited \(result.status): \(result.stderr)")
         }
-        return output
+        return Data(result.stdout.utf8)
     }
 
     private struct CroniterFailed: Error, CustomStringConvertible {

@@ -3,14 +3,14 @@ import Glibc
 
 /// A `storekeeper run` started by a test: waits until it is watching, and
 /// stops, pauses or kills it the ways the scenarios need.
-final class DaemonProcess {
-    let tree: TemporaryTree
-    let process = Process()
-    let logPath: String
+package final class DaemonProcess {
+    package let tree: TemporaryTree
+    package let process = Process()
+    package let logPath: String
 
     /// Starts the daemon (optionally under a command prefix such as `unshare`)
     /// and waits until its health file says it is running.
-    init(_ tree: TemporaryTree, prefix: [String] = [], environment: [String: String] = [:]) throws {
+    package init(_ tree: TemporaryTree, prefix: [String] = [], environment: [String: String] = [:]) throws {
         self.tree = tree
         logPath = tree.root + "/daemon-\(UUID().uuidString.prefix(8)).log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -35,24 +35,24 @@ final class DaemonProcess {
         }
     }
 
-    var pid: Int32 { process.processIdentifier }
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    package var pid: Int32 { process.processIdentifier }
+    package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    var health: [String: Any]? {
+    package var health: [String: Any]? {
         guard let data = FileManager.default.contents(atPath: tree.base + "/.storekeeper/health.json") else { return nil }
         return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 
-    func signal(_ signal: Int32) { kill(pid, signal) }
+    package func signal(_ signal: Int32) { kill(pid, signal) }
 
     /// SIGTERM, then the exit status.
     @discardableResult
-    func stop() throws -> Int32 {
+    package func stop() throws -> Int32 {
         signal(SIGTERM)
         return try waitForExit()
     }
 
-    func waitForExit(timeout: Double = 60) throws -> Int32 {
+    package func waitForExit(timeout: Double = 60) throws -> Int32 {
         try waitFor("the daemon to exit", timeout: timeout) { !process.isRunning }
         return process.terminationStatus
     }
@@ -65,11 +65,11 @@ final class DaemonProcess {
         }
     }
 
-    enum DaemonError: Error, CustomStringConvertible {
+    package enum DaemonError: Error, CustomStringConvertible {
         case exited(log: String)
         case timedOut(String)
 
-        var description: String {
+        package var description: String {
             switch self {
             case .exited(let log): "the daemon exited early:\n\(log)"
             case .timedOut(let what): "timed out waiting for \(what)"
@@ -80,42 +80,11 @@ final class DaemonProcess {
 
 /// Polls `condition` until it holds or `timeout` seconds pass: every wait in
 /// these tests is for a condition with a deadline, never a bare sleep.
-func waitFor(_ what: String, timeout: Double = 30, _ condition: () throws -> Bool) throws {
+package func waitFor(_ what: String, timeout: Double = 30, _ condition: () throws -> Bool) throws {
     let deadline = Date().addingTimeInterval(timeout)
     while true {
         if try condition() { return }
         if Date() > deadline { throw DaemonProcess.DaemonError.timedOut(what) }
         usleep(20_000)
-    }
-}
-
-extension TemporaryTree {
-    /// Runs a bash script inside the base (the scenario's file operations).
-    @discardableResult
-    func sh(_ script: String) throws -> StorekeeperBinary.Result {
-        let result = try Shell.run(["bash", "-c", "set -e\n" + script], in: base)
-        precondition(result.status == 0, "script failed: \(script)\n\(result.stderr)")
-        return result
-    }
-
-    /// Waits until `verify` finds the index equal to the disk; on timeout
-    /// returns the last listing so the failure says what differed.
-    func waitUntilIndexMatches(timeout: Double = 60) throws -> String? {
-        var last = ""
-        do {
-            try waitFor("the index to match the disk", timeout: timeout) {
-                let result = try storekeeper(["verify"])
-                last = result.stdout + result.stderr
-                return result.status == 0
-            }
-            return nil
-        } catch {
-            return last
-        }
-    }
-
-    func sqlite(_ query: String) throws -> String {
-        try Shell.run(["sqlite3", base + "/.storekeeper/index.db", query], in: root).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
