@@ -18,7 +18,9 @@ enum CheckCommand {
         static let options: [Option<Self>] = [
             .flag(
                 "--verbose", \.verbose,
-                help: "Also count the indexed files each cleanup.exclude pattern protects; warn on one that matches none."),
+                help:
+                    "Also count the indexed files each cleanup.exclude pattern protects; warn on one that matches none."
+            ),
             .json(\.json),
         ]
     }
@@ -36,10 +38,14 @@ enum CheckCommand {
             try StorageLayout(configuration).validate()
         } catch let error as ConfigError {
             guard json else { throw error }
-            Console.out(result(file: invocation.configFile, errors: error.all.map(\.description), warnings: []).serialized())
+            Console.out(
+                result(file: invocation.configFile, errors: error.all.map(\.description), warnings: []).serialized())
             return .config
         } catch let error as LayoutError {
-            guard json else { throw ConfigError(file: invocation.configFile, line: nil, key: "storage.index_path", message: error.message) }
+            guard json else {
+                throw ConfigError(
+                    file: invocation.configFile, line: nil, key: "storage.index_path", message: error.message)
+            }
             Console.out(result(file: invocation.configFile, errors: [error.message], warnings: []).serialized())
             return .config
         }
@@ -66,10 +72,12 @@ enum CheckCommand {
             let quota = policy.quotaBytes.map(Formatting.bytes) ?? "no quota"
             Console.out(
                 "  \(Formatting.pad(policy.key, 15)) \(Formatting.pad(policy.directories.joined(separator: ", ") + "/", 18)) "
-                    + "retention \(Formatting.pad(retention, 6)) quota \(Formatting.pad(quota, 9)) on quota: \(policy.onQuota.rawValue)")
+                    + "retention \(Formatting.pad(retention, 6)) quota \(Formatting.pad(quota, 9)) on quota: \(policy.onQuota.rawValue)"
+            )
         }
         if let protection {
-            Console.out("  exclude (\(protection.indexedFiles.map { "of \($0) indexed files" } ?? "no index to count"))")
+            Console.out(
+                "  exclude (\(protection.indexedFiles.map { "of \($0) indexed files" } ?? "no index to count"))")
             for (pattern, files) in protection.patterns {
                 Console.out("    \(Formatting.pad(pattern, 30)) \(files.map { "protects \($0)" } ?? "-")")
             }
@@ -77,7 +85,9 @@ enum CheckCommand {
         return .success
     }
 
-    static func result(file: String, errors: [String], warnings: [String], exclude: ExcludeProtection? = nil) -> JSONValue {
+    static func result(file: String, errors: [String], warnings: [String], exclude: ExcludeProtection? = nil)
+        -> JSONValue
+    {
         var fields: [(String, JSONValue)] = [
             ("file", .string(file)),
             ("valid", .bool(errors.isEmpty)),
@@ -86,10 +96,10 @@ enum CheckCommand {
         ]
         if let exclude {
             fields.append(("indexed_files", .optional(exclude.indexedFiles)))
-            fields.append((
-                "exclude",
-                .array(exclude.patterns.map { .object([("pattern", .string($0.pattern)), ("files", .optional($0.files))]) })
-            ))
+            let patterns = exclude.patterns.map { pattern in
+                JSONValue.object([("pattern", .string(pattern.pattern)), ("files", .optional(pattern.files))])
+            }
+            fields.append(("exclude", .array(patterns)))
         }
         return .object(fields)
     }
@@ -118,7 +128,9 @@ struct ExcludeProtection {
                 let page = try store.files(inSubtree: [], after: after, limit: 10_000)
                 guard let last = page.last else { break }
                 for file in page {
-                    for (index, matcher) in matchers.enumerated() where matcher.matches(file.path) { counts[index] += 1 }
+                    for (index, matcher) in matchers.enumerated() where matcher.matches(file.path) {
+                        counts[index] += 1
+                    }
                 }
                 total += Int64(page.count)
                 after = last.path
@@ -127,10 +139,12 @@ struct ExcludeProtection {
             protection.patterns = zip(texts, counts).map { ($0, $1) }
             for (text, files) in zip(texts, counts) where files == 0 {
                 protection.warnings.append(
-                    "cleanup.exclude '\(text)' matches none of the \(Formatting.count(Int(total), "indexed file")): it protects nothing now")
+                    "cleanup.exclude '\(text)' matches none of the \(Formatting.count(Int(total), "indexed file")): it protects nothing now"
+                )
             }
         } catch {
-            protection.warnings.append("cleanup.exclude: cannot count the files each pattern protects in \(indexPath): \(error)")
+            protection.warnings.append(
+                "cleanup.exclude: cannot count the files each pattern protects in \(indexPath): \(error)")
         }
         return protection
     }

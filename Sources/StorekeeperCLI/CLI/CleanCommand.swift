@@ -79,7 +79,8 @@ enum CleanCommand {
                 try reconcileIfNoDaemon(configuration, layout: layout, store: store, logger: logger)
             }
         } catch let error as DatabaseError where error.isTransient {
-            logger.warning("the index cannot be updated before cleaning; cleaning with it as it is", ["error": "\(error)"])
+            logger.warning(
+                "the index cannot be updated before cleaning; cleaning with it as it is", ["error": "\(error)"])
         }
 
         var request = Cleaner.Request(
@@ -131,8 +132,10 @@ enum CleanCommand {
         ).reconcile()
         logger.info(
             "no daemon running; reconciled the index before cleaning",
-            ["added": String(summary.totals.added), "changed": String(summary.totals.changed),
-             "removed": String(summary.totals.removed)])
+            [
+                "added": String(summary.totals.added), "changed": String(summary.totals.changed),
+                "removed": String(summary.totals.removed),
+            ])
     }
 
     /// One line per file, why first: `expired: photos/a.jpg (3 B)`.
@@ -176,8 +179,11 @@ enum CleanCommand {
             if result.filesEvicted > 0 { line += " (\(result.filesEvicted) evicted)" }
             let skipped = result.skipped.values.reduce(0, +)
             if skipped > 0 {
-                line += "; skipped \(skipped): "
-                    + result.skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue)=\($0.value)" }
+                line +=
+                    "; skipped \(skipped): "
+                    + result.skipped.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                        "\($0.key.rawValue)=\($0.value)"
+                    }
                     .joined(separator: " ")
             }
             if result.overQuota { line += "; over quota" }
@@ -186,7 +192,8 @@ enum CleanCommand {
         }
         if report.trashFilesPurged > 0 {
             lines.append(
-                "trash: purged \(Formatting.count(report.trashFilesPurged, "file")), \(Formatting.bytes(report.trashBytesPurged))")
+                "trash: purged \(Formatting.count(report.trashFilesPurged, "file")), \(Formatting.bytes(report.trashBytesPurged))"
+            )
         }
         if report.directoriesRemoved > 0 {
             lines.append("removed \(Formatting.count(report.directoriesRemoved, "empty folder"))")

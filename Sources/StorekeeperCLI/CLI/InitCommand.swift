@@ -43,7 +43,8 @@ enum InitCommand {
         try FileSystemPaths.makeDirectories(FileSystemPaths.parentDirectory(layout.indexPath))
 
         let readme = writeReadme(configuration, layout: layout)
-        let store = try FileSystemPaths.exists(layout.indexPath)
+        let store =
+            try FileSystemPaths.exists(layout.indexPath)
             ? IndexStore(path: layout.indexPath) : IndexStore.create(path: layout.indexPath)
         try store.recordPolicy(configuration.categories)
         try store.setMeta("base_path", layout.basePath)
@@ -106,7 +107,8 @@ enum InitCommand {
             let holds = purposes[policy.key] ?? "files of the `\(policy.key)` category"
             for directory in policy.directories {
                 lines.append(
-                    "| `\(directory)/` | `\(policy.key)` | \(retention) | \(quota) | \(policy.onQuota.rawValue) | \(holds) |")
+                    "| `\(directory)/` | `\(policy.key)` | \(retention) | \(quota) | \(policy.onQuota.rawValue) | \(holds) |"
+                )
             }
         }
         lines += [

@@ -24,21 +24,24 @@ enum JobsCommand {
         var rows: [(name: String, schedule: String, last: Int64?, next: Int64?, status: String?)] = []
         for (name, schedule) in DaemonJobs.schedules(configuration) {
             let record = recorded[name]
-            let next = record.flatMap { $0.schedule == schedule ? $0.nextRunAt : nil }
+            let next =
+                record.flatMap { $0.schedule == schedule ? $0.nextRunAt : nil }
                 ?? (try? CronExpression(schedule))?.nextFire(after: now)
             rows.append((name, schedule, record?.lastStartedAt, next, record?.lastStatus))
         }
         if options.json {
             Console.out(
-                JSONValue.array(rows.map { row in
-                    .object([
-                        ("name", .string(row.name)),
-                        ("schedule", .string(row.schedule)),
-                        ("last_run", row.last.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
-                        ("next_run", row.next.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
-                        ("last_status", row.status.map(JSONValue.string) ?? .null),
-                    ])
-                }).serialized())
+                JSONValue.array(
+                    rows.map { row in
+                        .object([
+                            ("name", .string(row.name)),
+                            ("schedule", .string(row.schedule)),
+                            ("last_run", row.last.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
+                            ("next_run", row.next.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
+                            ("last_status", row.status.map(JSONValue.string) ?? .null),
+                        ])
+                    }
+                ).serialized())
             return .success
         }
         Console.out(

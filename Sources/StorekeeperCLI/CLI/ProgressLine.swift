@@ -32,7 +32,8 @@ public final class ProgressLine {
     /// `clean: 1 file, 40 files/s, 0.2 s`
     static func text(label: String, files: Int, elapsed: Double) -> String {
         let rate = elapsed > 0 ? Double(files) / elapsed : 0
-        return "\(label): \(Formatting.count(files, "file")), \(Int(rate)) files/s, \(Formatting.fixed(elapsed, digits: 1)) s"
+        return
+            "\(label): \(Formatting.count(files, "file")), \(Int(rate)) files/s, \(Formatting.fixed(elapsed, digits: 1)) s"
     }
 
     public func finish() {

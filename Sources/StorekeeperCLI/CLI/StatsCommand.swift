@@ -47,19 +47,25 @@ package enum StatsCommand {
     }
 
     static func daemonLine(_ report: StorageReport) -> String {
-        guard let daemon = report.daemon else { return "daemon: never started (the index is as fresh as the last scan)" }
+        guard let daemon = report.daemon else {
+            return "daemon: never started (the index is as fresh as the last scan)"
+        }
         guard report.daemonRunning else {
             let why = daemon.message.map { ": \($0)" } ?? ""
-            return "daemon: not running, last seen \(Formatting.isoTimestamp(daemon.updatedAt)) (\(daemon.state.rawValue)\(why))"
+            return
+                "daemon: not running, last seen \(Formatting.isoTimestamp(daemon.updatedAt)) (\(daemon.state.rawValue)\(why))"
         }
-        var line = "daemon: running (pid \(daemon.pid)), \(daemon.watcher.watches) watches, index lag "
+        var line =
+            "daemon: running (pid \(daemon.pid)), \(daemon.watcher.watches) watches, index lag "
             + "\(Formatting.fixed(daemon.lagSeconds, digits: 2)) s, \(daemon.watcher.overflows) overflows"
         if daemon.watcher.degraded {
-            line += "\ndaemon: DEGRADED: \(daemon.watcher.unwatchedDirectories) directories cannot be watched "
+            line +=
+                "\ndaemon: DEGRADED: \(daemon.watcher.unwatchedDirectories) directories cannot be watched "
                 + "(inotify watch limit); they are reconciled periodically instead"
         }
         if daemon.watcher.unreadableDirectories > 0 {
-            line += "\ndaemon: \(daemon.watcher.unreadableDirectories) directories cannot be read (permissions); "
+            line +=
+                "\ndaemon: \(daemon.watcher.unreadableDirectories) directories cannot be read (permissions); "
                 + "their rows are kept as they were (the daemon's log names them)"
         }
         return line

@@ -57,7 +57,9 @@ enum TrashCommand {
             case .list, .empty:
                 if let path { throw UsageError("unexpected argument '\(path)'") }
             }
-            let emptyOnly: [(field: PartialKeyPath<Self>, given: Bool)] = [(\.olderThan, olderThan != nil), (\.all, all)]
+            let emptyOnly: [(field: PartialKeyPath<Self>, given: Bool)] = [
+                (\.olderThan, olderThan != nil), (\.all, all),
+            ]
             for option in emptyOnly where option.given && action != .empty {
                 throw UsageError("'\(Self.option(setting: option.field).name)' only applies to 'empty'")
             }
@@ -104,7 +106,8 @@ enum TrashCommand {
                 ]).serialized())
         } else {
             for failure in purge.failures { Console.error("error: \(failure)") }
-            Console.out("Removed \(Formatting.count(purge.files, "item")) (\(Formatting.bytes(purge.bytes))) from the trash.")
+            Console.out(
+                "Removed \(Formatting.count(purge.files, "item")) (\(Formatting.bytes(purge.bytes))) from the trash.")
         }
         return purge.failures.isEmpty ? .success : .failure
     }
@@ -123,7 +126,8 @@ enum TrashCommand {
         let path =
             restorable.contains { $0.originalPath == Array(requested.utf8) }
             ? Array(requested.utf8)
-            : restorable.first { PathBytes.display($0.originalPath) == requested }?.originalPath ?? Array(requested.utf8)
+            : restorable.first { PathBytes.display($0.originalPath) == requested }?.originalPath
+                ?? Array(requested.utf8)
         let item = try trash.restore(originalPath: path)
 
         var warning: String?
@@ -176,13 +180,15 @@ enum TrashCommand {
         guard !items.isEmpty else { return "The trash is empty (\(layout.trashDirectory))." }
         var lines: [String] = []
         for item in items {
-            var line = Formatting.isoTimestamp(item.deletedAt) + "  "
+            var line =
+                Formatting.isoTimestamp(item.deletedAt) + "  "
                 + Formatting.pad(Formatting.bytes(item.size), 10, right: true) + "  " + shownPath(item)
             if let problem = item.problem { line += "  [\(problem)]" }
             lines.append(line)
         }
         let bytes = items.saturatingSum(\.size)
-        lines.append("\(Formatting.count(items.count, "item")), \(Formatting.bytes(bytes)) in \(layout.trashDirectory).")
+        lines.append(
+            "\(Formatting.count(items.count, "item")), \(Formatting.bytes(bytes)) in \(layout.trashDirectory).")
         return lines.joined(separator: "\n")
     }
 

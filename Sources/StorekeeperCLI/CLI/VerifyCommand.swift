@@ -61,12 +61,17 @@ enum VerifyCommand {
         JSONValue.object([
             ("identical", .bool(listed.isEmpty)),
             ("files_on_disk", .int(totals.filesOnDisk)),
-            ("differences", .array(listed.map { item in
-                .object([
-                    ("kind", .string(item.kind.replacingSpaces())), ("path", .string(PathBytes.display(item.path))),
-                    ("detail", .string(item.detail)),
-                ])
-            })),
+            (
+                "differences",
+                .array(
+                    listed.map { item in
+                        .object([
+                            ("kind", .string(item.kind.replacingSpaces())),
+                            ("path", .string(PathBytes.display(item.path))),
+                            ("detail", .string(item.detail)),
+                        ])
+                    })
+            ),
         ])
     }
 

@@ -1,5 +1,6 @@
-@testable import StorekeeperCLI
 import Testing
+
+@testable import StorekeeperCLI
 
 /// Parsing without running: what a command line turns into, or the usage
 /// error it is.

@@ -1,5 +1,6 @@
-@testable import StorekeeperCLI
 import Testing
+
+@testable import StorekeeperCLI
 
 /// `--help`, the completion scripts and the man page are written from the
 /// declarations, so every declared option and argument shows in each.
@@ -31,7 +32,8 @@ import Testing
     @Test func bashCompletesEveryOptionAndChoice() {
         let script = BashCompletion.script(Self.commands)
         for command in Self.commands {
-            let arm = script.components(separatedBy: "\n        \(command.name))\n").dropFirst().first?
+            let arm =
+                script.components(separatedBy: "\n        \(command.name))\n").dropFirst().first?
                 .components(separatedBy: ";;").first ?? ""
             for option in command.allOptions { #expect(arm.contains(option.name), "\(command.name) \(option.name)") }
             for choice in command.arguments.first?.choices ?? [] { #expect(arm.contains(choice), "\(choice)") }

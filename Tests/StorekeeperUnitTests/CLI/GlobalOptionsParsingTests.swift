@@ -1,5 +1,6 @@
-@testable import StorekeeperCLI
 import Testing
+
+@testable import StorekeeperCLI
 
 /// What `storekeeper` itself takes: `--config`, `--help`, `--version`, the
 /// subcommand and `help <subcommand>`.
@@ -18,7 +19,9 @@ import Testing
 
     @Test func helpForASubcommandWinsOverItsOptionsAndArguments() throws {
         let clean = try #require(CommandLineInterface.commands.first { $0.name == "clean" })
-        for words in [["clean", "--help"], ["clean", "-h"], ["help", "clean"], ["clean", "--limit", "x", "extra", "-h"]] {
+        for words in [
+            ["clean", "--help"], ["clean", "-h"], ["help", "clean"], ["clean", "--limit", "x", "extra", "-h"],
+        ] {
             guard case .help(let text) = try CommandLineInterface.parse(words) else {
                 Issue.record("\(words) did not ask for help")
                 continue
@@ -44,10 +47,12 @@ import Testing
     }
 
     @Test func theConfigurationFileOnceAndWithAValue() {
-        #expect(Line.mistake(["--config", "a.yaml", "scan", "--config", "b.yaml"])
-            == UsageError("'--config' given twice", command: "scan"))
+        #expect(
+            Line.mistake(["--config", "a.yaml", "scan", "--config", "b.yaml"])
+                == UsageError("'--config' given twice", command: "scan"))
         #expect(Line.mistake(["--config"]) == UsageError("missing value for '--config <file>'"))
-        #expect(Line.mistake(["scan", "--config"]) == UsageError("missing value for '--config <file>'", command: "scan"))
+        #expect(
+            Line.mistake(["scan", "--config"]) == UsageError("missing value for '--config <file>'", command: "scan"))
     }
 
     @Test func subcommandMistakes() {

@@ -42,12 +42,13 @@ enum FishCompletion {
 
     /// `complete -c storekeeper -n '…' -l wait -x -d '…'`
     static func line(for option: OptionSpec, when condition: String?) -> String {
-        let value = switch (option.completion, option.takesValue) {
-        case (.categories, _): " -x -a '(__storekeeper_categories)'"
-        case (.files, true): " -r -F"
-        case (_, true): " -x"
-        case (_, false): ""
-        }
+        let value =
+            switch (option.completion, option.takesValue) {
+            case (.categories, _): " -x -a '(__storekeeper_categories)'"
+            case (.files, true): " -r -F"
+            case (_, true): " -x"
+            case (_, false): ""
+            }
         return "complete -c storekeeper" + (condition.map { " " + $0 } ?? "")
             + (option.shortName.map { " -s \($0.dropFirst())" } ?? "")
             + " -l \(option.name.dropFirst(2))\(value) -d \(quoted(option.help))"

@@ -57,7 +57,8 @@ enum ManPage {
     static var globalOptions: [String] {
         var lines = [".SH OPTIONS", "Every subcommand takes these as well."]
         for global in GlobalOptions.options.map(\.spec) {
-            let help = global.onlyBeforeCommand
+            let help =
+                global.onlyBeforeCommand
                 ? CompletionCommand.summary(global.help) + " (before a subcommand)." : global.help
             lines += [".TP", option(global), roff(help)]
         }
@@ -83,10 +84,12 @@ enum ManPage {
         ".SH ENVIRONMENT",
         ".TP", "\\fBSTOREKEEPER_CONFIG\\fR",
         "The configuration file, unless \(option(GlobalOptions.config.spec, withValue: false)) names one.",
-        ".TP", "\\fBSTORAGE_BASE_PATH\\fR, \\fBSTORAGE_RETENTION_\\fR\\fIKEY\\fR, "
+        ".TP",
+        "\\fBSTORAGE_BASE_PATH\\fR, \\fBSTORAGE_RETENTION_\\fR\\fIKEY\\fR, "
             + "\\fBSTORAGE_QUOTA_\\fR\\fIKEY\\fR, \\fBSTORAGE_CLEANUP_*\\fR",
-        roff("Override the configuration's values, in every command; KEY is a category key in capitals "
-            + "(STORAGE_RETENTION_CONTACT_SHEETS=14d)."),
+        roff(
+            "Override the configuration's values, in every command; KEY is a category key in capitals "
+                + "(STORAGE_RETENTION_CONTACT_SHEETS=14d)."),
         ".TP", "\\fBSTOREKEEPER_LOG_STYLE\\fR, \\fBSTOREKEEPER_METRICS_LISTEN\\fR",
         "How the daemon logs, and where it serves its metrics.",
         ".SH SEE ALSO",

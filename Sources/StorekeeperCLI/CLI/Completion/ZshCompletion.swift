@@ -83,11 +83,12 @@ enum ZshCompletion {
             return "'(\(short) \(option.name))'{\(short),\(option.name)}'[\(text)]'"
         }
         guard let valueName = option.valueName else { return "'\(option.name)[\(text)]'" }
-        let action = switch option.completion {
-        case .files: "_files"
-        case .categories: "_storekeeper_categories"
-        case .none: " "
-        }
+        let action =
+            switch option.completion {
+            case .files: "_files"
+            case .categories: "_storekeeper_categories"
+            case .none: " "
+            }
         return "'\(option.name)[\(text)]:\(valueName):\(action)'"
     }
 }
