@@ -64,25 +64,32 @@ enum CheckCommand {
             return .success
         }
         for warning in warnings { Console.error("warning: \(warning)") }
-        Console.out("\(invocation.configFile): valid")
-        Console.out("  base:  \(layout.basePath)")
-        Console.out("  index: \(layout.indexPath)")
+        Console.out(summary(file: invocation.configFile, configuration, layout: layout, exclude: protection))
+        return .success
+    }
+
+    /// What the configuration means: where the tree and the index are, and
+    /// each category's folders and policy.
+    static func summary(
+        file: String, _ configuration: Configuration, layout: StorageLayout, exclude protection: ExcludeProtection?
+    ) -> String {
+        var lines = ["\(file): valid", "  base:  \(layout.basePath)", "  index: \(layout.indexPath)"]
         for policy in configuration.categories {
             let retention = policy.retentionSeconds.map(Formatting.duration) ?? "keep"
             let quota = policy.quotaBytes.map(Formatting.bytes) ?? "no quota"
-            Console.out(
-                "  \(Formatting.pad(policy.key, 15)) \(Formatting.pad(policy.directories.joined(separator: ", ") + "/", 18)) "
-                    + "retention \(Formatting.pad(retention, 6)) quota \(Formatting.pad(quota, 9)) on quota: \(policy.onQuota.rawValue)"
-            )
+            let folders = policy.directories.joined(separator: ", ") + "/"
+            lines.append(
+                "  \(Formatting.pad(policy.key, 15)) \(Formatting.pad(folders, 18)) retention \(Formatting.pad(retention, 6)) "
+                    + "quota \(Formatting.pad(quota, 9)) on quota: \(policy.onQuota.rawValue)")
         }
         if let protection {
-            Console.out(
+            lines.append(
                 "  exclude (\(protection.indexedFiles.map { "of \($0) indexed files" } ?? "no index to count"))")
             for (pattern, files) in protection.patterns {
-                Console.out("    \(Formatting.pad(pattern, 30)) \(files.map { "protects \($0)" } ?? "-")")
+                lines.append("    \(Formatting.pad(pattern, 30)) \(files.map { "protects \($0)" } ?? "-")")
             }
         }
-        return .success
+        return lines.joined(separator: "\n")
     }
 
     static func result(file: String, errors: [String], warnings: [String], exclude: ExcludeProtection? = nil)
