@@ -74,9 +74,9 @@ import Testing
 
     // 5 and 11
     @Test func removedAndMovedOutFilesLeave() throws {
-        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)").path
-        mkdir(outside, 0o755)
-        defer { try? FileManager.default.removeItem(atPath: outside) }
+        let outsideDirectory = try TemporaryDirectory(prefix: "out")
+        defer { withExtendedLifetime(outsideDirectory) {} }
+        let outside = outsideDirectory.path
         let (tree, daemon) = try Self.watched("echo a > temp/a; echo b > temp/b")
         try Self.expectMatch(tree, daemon)
         try tree.sh("rm temp/a; mv temp/b '\(outside)/'")
@@ -100,8 +100,9 @@ import Testing
 
     // 7
     @Test func aPopulatedTreeMovedInIsIndexed() throws {
-        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("in-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: outside) }
+        let outsideDirectory = try TemporaryDirectory(prefix: "in")
+        defer { withExtendedLifetime(outsideDirectory) {} }
+        let outside = outsideDirectory.path
         try Shell.run(
             ["bash", "-c", "mkdir -p '\(outside)'/a/b/c/d/e && for d in a a/b a/b/c a/b/c/d a/b/c/d/e; do for i in $(seq 1 200); do echo $i > '\(outside)'/$d/f$i; done; done"],
             in: "/")
@@ -128,9 +129,9 @@ import Testing
 
     // 10
     @Test func aFolderMovedOutLeavesNoRowsAndNoWatches() throws {
-        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("gone-\(UUID().uuidString)").path
-        mkdir(outside, 0o755)
-        defer { try? FileManager.default.removeItem(atPath: outside) }
+        let outsideDirectory = try TemporaryDirectory(prefix: "gone")
+        defer { withExtendedLifetime(outsideDirectory) {} }
+        let outside = outsideDirectory.path
         let (tree, daemon) = try Self.watched("mkdir -p uploads/day/sub && echo 1 > uploads/day/a && echo 2 > uploads/day/sub/b")
         try Self.expectMatch(tree, daemon)
         let watches = daemon.health?["watches"] as? Int ?? 0
@@ -195,9 +196,9 @@ import Testing
 
     // 20
     @Test func symlinksAreIndexedAsLinksAndNeverFollowed() throws {
-        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("target-\(UUID().uuidString)").path
-        mkdir(outside, 0o755)
-        defer { try? FileManager.default.removeItem(atPath: outside) }
+        let outsideDirectory = try TemporaryDirectory(prefix: "target")
+        defer { withExtendedLifetime(outsideDirectory) {} }
+        let outside = outsideDirectory.path
         let (tree, daemon) = try Self.watched()
         let watches = daemon.health?["watches"] as? Int ?? 0
         try tree.sh("ln -s '\(outside)' temp/dirlink && ln -s /etc/hostname temp/filelink")

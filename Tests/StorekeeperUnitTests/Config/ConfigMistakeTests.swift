@@ -7,6 +7,7 @@ import Foundation
 @testable import StorekeeperMonitoring
 @testable import StorekeeperService
 @testable import StorekeeperSystem
+import TestSupport
 import Testing
 
 /// Typos and impossible settings are reported, all at once, with the key
@@ -64,9 +65,10 @@ import Testing
         let (configuration, _) = try ConfigurationLoader.load(text: declared, file: "c.yaml", environment: [:], currentDirectory: "/")
         #expect(configuration.category(forDirectory: "scratch")?.retentionSeconds == 86_400)
 
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("mistakes-\(UUID().uuidString)").path
+        let baseDirectory = try TemporaryDirectory(prefix: "mistakes")
+        defer { withExtendedLifetime(baseDirectory) {} }
+        let base = baseDirectory.path
         try FileManager.default.createDirectory(atPath: base + "/raw-audio", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: base) }
         let onDisk = "storage:\n  base_path: \(base)\n  quotas:\n    raw_audio: 1GiB\n"
         let (withFolder, _) = try ConfigurationLoader.load(text: onDisk, file: "c.yaml", environment: [:], currentDirectory: "/")
         #expect(withFolder.category(forDirectory: "raw-audio")?.quotaBytes == 1 << 30)
@@ -167,9 +169,9 @@ import Testing
     // MARK: - Schedules
 
     @Test func aStoredRunFarAheadIsNotTrusted() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fast-clock-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory(prefix: "fast-clock")
+        defer { withExtendedLifetime(temporary) {} }
+        let directory = temporary.path
         let store = try IndexStore.create(path: directory + "/index.db")
         let now: Int64 = 1_795_132_800 + 30 * 60  // 2026-11-20 00:30 UTC
         // Written while the clock said 2031.
