@@ -93,6 +93,12 @@ public final class Database {
         return statement
     }
 
+    /// Drops a failed statement from the cache (see `Statement.failure`); a
+    /// caller still holding it may use it again, reset as it is.
+    func forget(_ statement: Statement) {
+        if statements[statement.sql] === statement { statements[statement.sql] = nil }
+    }
+
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it
     /// returns, rolled back when it throws, and the first error is rethrown.
     public func transaction<T>(_ body: () throws -> T) throws -> T {

@@ -17,3 +17,21 @@ extension IndexStore {
         return try body()
     }
 }
+
+/// What owners of a long-lived connection need of it besides SQL.
+extension IndexStore {
+    /// The index file, as opened.
+    public var path: String { database.path }
+
+    /// Opened in exclusive locking mode because the disk had no room for the
+    /// WAL's shared-memory file: no other process can read the index until
+    /// this connection is closed and the index opened again.
+    public var isLockedExclusively: Bool { database.lockedExclusively }
+
+    /// For a connection whose file was lost (deleted, replaced, truncated):
+    /// closing it then leaves the WAL alone instead of writing it into a
+    /// file that is no longer the database.
+    public func skipCheckpointOnClose() {
+        database.skipCheckpointOnClose()
+    }
+}

@@ -22,7 +22,8 @@ public final class Statement {
 
     deinit { sqlite3_finalize(handle) }
 
-    /// Binds values to `?1, ?2, …` after clearing what the last use left behind.
+    /// Binds values to `?1, ?2, …`; the last use left the statement reset
+    /// with no bindings.
     public func bind(_ values: [DatabaseValue]) {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
@@ -49,26 +50,27 @@ public final class Statement {
         }
     }
 
-    /// Runs a statement that returns no rows.
+    /// Runs a statement as a command. One that returns rows (a pragma that
+    /// answers, `RETURNING`) is stepped to its end, as GRDB does: the rows
+    /// after the first may still have work to do.
     public func execute(_ values: [DatabaseValue] = []) throws(DatabaseError) {
         bind(values)
-        defer { sqlite3_reset(handle) }
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE || code == SQLITE_ROW else {
-            throw DatabaseError(code: code, message: database.lastMessage, sql: sql)
+        defer { endUse() }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            if code != SQLITE_ROW { throw failure(code) }
         }
     }
 
     /// Steps through every result row, handing each to `body` while it is current.
     public func forEachRow(_ values: [DatabaseValue] = [], _ body: (Row) throws -> Void) throws {
         bind(values)
-        defer { sqlite3_reset(handle) }
+        defer { endUse() }
         while true {
             let code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else {
-                throw DatabaseError(code: code, message: database.lastMessage, sql: sql)
-            }
+            guard code == SQLITE_ROW else { throw failure(code) }
             try body(Row(handle: handle))
         }
     }
@@ -76,13 +78,29 @@ public final class Statement {
     /// The first row mapped by `transform`, or nil when there is none.
     public func firstRow<T>(_ values: [DatabaseValue] = [], _ transform: (Row) -> T) throws(DatabaseError) -> T? {
         bind(values)
-        defer { sqlite3_reset(handle) }
+        defer { endUse() }
         let code = sqlite3_step(handle)
         if code == SQLITE_DONE { return nil }
-        guard code == SQLITE_ROW else {
-            throw DatabaseError(code: code, message: database.lastMessage, sql: sql)
-        }
+        guard code == SQLITE_ROW else { throw failure(code) }
         return transform(Row(handle: handle))
+    }
+
+    /// Leaves the statement as a new one: reset, so it holds no read lock
+    /// and no unfinished implicit transaction, and with no bound copies kept.
+    private func endUse() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// The error of a failed step, with SQLite's message read before anything
+    /// else can replace it. The statement leaves the connection's cache, as a
+    /// failed statement does in GRDB: the next use prepares a fresh one, so
+    /// nothing of the failure can be carried into it.
+    private func failure(_ code: Int32) -> DatabaseError {
+        let error = DatabaseError(code: code, message: database.lastMessage, sql: sql)
+        endUse()
+        database.forget(self)
+        return error
     }
 }
 
