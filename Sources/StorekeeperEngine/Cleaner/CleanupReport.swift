@@ -17,7 +17,7 @@ public struct CleanupReport: Sendable {
 
     public var runID: Int64 = 0
     public var dryRun: Bool
-    public var trigger: String
+    public var trigger: CleanupTrigger
     public var categories: [(key: String, result: CategoryResult)] = []
     public var trashFilesPurged = 0
     public var trashBytesPurged: Int64 = 0
@@ -43,7 +43,7 @@ public struct CleanupReport: Sendable {
     public private(set) var durationSeconds = 0.0
     private let monotonicStart: Double
 
-    init(dryRun: Bool, trigger: String, startedAt: Int64 = 0) {
+    init(dryRun: Bool, trigger: CleanupTrigger, startedAt: Int64 = 0) {
         self.dryRun = dryRun
         self.trigger = trigger
         self.startedAt = startedAt
@@ -67,8 +67,9 @@ public struct CleanupReport: Sendable {
     public struct RemovedFile: Sendable {
         public var path: [UInt8]
         public var bytes: Int64
-        /// `expired`, `quota` or `low_disk`.
-        public var cause: String
+        public var cleanupCause: CleanupCause
+        /// The cause as the index stores it, for callers that print it.
+        public var cause: String { cleanupCause.rawValue }
     }
 
     /// What a caller wants of a run beyond its counts, bound for the run with
@@ -89,13 +90,13 @@ public struct CleanupReport: Sendable {
         @TaskLocal public static var current: Listing?
     }
 
-    mutating func noteRemoved(_ path: [UInt8], _ outcome: SafeRemover.Outcome, category: String, cause: String) {
+    mutating func noteRemoved(_ path: [UInt8], _ outcome: SafeRemover.Outcome, category: String, cause: CleanupCause) {
         guard case .removed(let trashName, let bytes) = outcome else { return }
         if trashName != nil { filesTrashed[category, default: 0] += 1 }
         guard let listing else { return }
         filesNoted += 1
         if files.count < listing.limit {
-            files.append(RemovedFile(path: path, bytes: bytes, cause: cause))
+            files.append(RemovedFile(path: path, bytes: bytes, cleanupCause: cause))
         } else {
             filesTruncated = true
         }
@@ -132,7 +133,7 @@ public struct CleanupReport: Sendable {
     public var json: JSONValue {
         .object([
             ("run_id", .int(runID)),
-            ("trigger", .string(trigger)),
+            ("trigger", .string(trigger.rawValue)),
             ("dry_run", .bool(dryRun)),
             ("categories", .object(categories.map { key, result in
                 (key, .object([
@@ -176,7 +177,7 @@ public struct CleanupReport: Sendable {
             ("files", .array(files.map { file in
                 .object([
                     ("path", .string(PathBytes.display(file.path))), ("bytes", .int(file.bytes)),
-                    ("cause", .string(file.cause)),
+                    ("cause", .string(file.cleanupCause.rawValue)),
                 ])
             })),
             ("files_truncated", .bool(filesTruncated)),

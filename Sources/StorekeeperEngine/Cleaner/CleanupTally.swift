@@ -23,10 +23,8 @@ struct CleanupTally {
     }
 
     /// Adds the tally under `category` and the reason of the cleaner's `cause`.
-    func add(to store: IndexStore, category: String, cause: String) throws {
-        guard let reason = IndexStore.CleanupReason(cause: cause) else {
-            preconditionFailure("no cleanup reason for the cause '\(cause)'")
-        }
+    func add(to store: IndexStore, category: String, cause: CleanupCause) throws {
+        let reason = IndexStore.CleanupReason(cause)
         try store.addCleanupTotals(
             category: category, reason: reason, files: filesRemoved, bytes: bytesFreed, errors: errors)
         for (skipReason, files) in skipped.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {

@@ -69,7 +69,7 @@ public final class Scanner {
         }
         let summary = Summary(totals: totals, unreadable: unreadable, initial: initial)
         guard logSummary else { return summary }
-        try store.database.transaction {
+        try store.write {
             try store.record(
                 IndexEvent(
                     time: now(), action: .scan, path: subtree.isEmpty ? nil : subtree, cause: cause,
@@ -83,7 +83,7 @@ public final class Scanner {
     private func write(_ differences: [IndexComparison.Difference], logEach: Bool) throws {
         guard !differences.isEmpty else { return }
         let time = now()
-        try store.database.transaction {
+        try store.write {
             for difference in differences {
                 switch difference {
                 case .added(let file):

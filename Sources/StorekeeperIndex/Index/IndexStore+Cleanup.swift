@@ -105,21 +105,28 @@ extension IndexStore {
     /// Starts a run's row. The caller holds the cleanup lock, so a row still
     /// `running` belongs to a run that died (killed, power lost): it is marked
     /// `interrupted` here, in the same transaction, and counted in the result.
-    public func beginCleanupRun(trigger: String, dryRun: Bool, startedAt: Int64) throws -> (id: Int64, interrupted: Int) {
-        try database.transaction {
-            try database.statement(
-                "UPDATE cleanup_runs SET status = 'interrupted', finished_at = ?1 WHERE status = 'running'"
-            ).execute([.integer(startedAt)])
+    public func beginCleanupRun(
+        trigger: CleanupTrigger, dryRun: Bool, startedAt: Int64
+    ) throws -> (id: Int64, interrupted: Int) {
+        try write {
+            try database.statement("UPDATE cleanup_runs SET status = ?2, finished_at = ?1 WHERE status = ?3")
+                .execute([
+                    .integer(startedAt), .string(CleanupRunStatus.interrupted.rawValue),
+                    .string(CleanupRunStatus.running.rawValue),
+                ])
             let interrupted = database.changes
             try database.statement(
-                "INSERT INTO cleanup_runs (started_at, trigger, dry_run, status) VALUES (?1, ?2, ?3, 'running')"
-            ).execute([.integer(startedAt), .string(trigger), .integer(dryRun ? 1 : 0)])
+                "INSERT INTO cleanup_runs (started_at, trigger, dry_run, status) VALUES (?1, ?2, ?3, ?4)"
+            ).execute([
+                .integer(startedAt), .string(trigger.rawValue), .integer(dryRun ? 1 : 0),
+                .string(CleanupRunStatus.running.rawValue),
+            ])
             let id = try database.statement("SELECT last_insert_rowid()").firstRow { $0.int64(0) } ?? 0
             return (id, interrupted)
         }
     }
 
-    public func finishCleanupRun(_ id: Int64, status: String, finishedAt: Int64, totals: CleanupRunTotals) throws {
+    public func finishCleanupRun(_ id: Int64, status: CleanupRunStatus, finishedAt: Int64, totals: CleanupRunTotals) throws {
         try database.statement(
             """
             UPDATE cleanup_runs SET status = ?2, finished_at = ?3, files_removed = ?4, bytes_freed = ?5,
@@ -127,7 +134,7 @@ extension IndexStore {
             WHERE id = ?1
             """
         ).execute([
-            .integer(id), .string(status), .integer(finishedAt), .int(totals.removed), .integer(totals.bytes),
+            .integer(id), .string(status.rawValue), .integer(finishedAt), .int(totals.removed), .integer(totals.bytes),
             .int(totals.skipped), .int(totals.errors), .string(totals.detail),
         ])
     }
@@ -135,7 +142,8 @@ extension IndexStore {
     /// Writes a whole run's row at its end, for a run whose start could not
     /// be recorded (the index was full or locked then); returns its id.
     public func recordCleanupRun(
-        trigger: String, dryRun: Bool, startedAt: Int64, status: String, finishedAt: Int64, totals: CleanupRunTotals
+        trigger: CleanupTrigger, dryRun: Bool, startedAt: Int64, status: CleanupRunStatus, finishedAt: Int64,
+        totals: CleanupRunTotals
     ) throws -> Int64 {
         try database.statement(
             """
@@ -144,7 +152,8 @@ extension IndexStore {
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
             """
         ).execute([
-            .integer(startedAt), .string(trigger), .integer(dryRun ? 1 : 0), .string(status), .integer(finishedAt),
+            .integer(startedAt), .string(trigger.rawValue), .integer(dryRun ? 1 : 0), .string(status.rawValue),
+            .integer(finishedAt),
             .int(totals.removed), .integer(totals.bytes), .int(totals.skipped), .int(totals.errors),
             .string(totals.detail),
         ])

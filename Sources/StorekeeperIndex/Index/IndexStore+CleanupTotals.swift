@@ -8,13 +8,12 @@ extension IndexStore {
         case lowDisk = "low_disk"
         case trashPurge = "trash_purge"
 
-        /// The reason of a cleaner `cause` (`expired`, `quota`, `low_disk`).
-        public init?(cause: String) {
+        /// The reason the metrics give a cleaner's cause.
+        public init(_ cause: CleanupCause) {
             switch cause {
-            case "expired": self = .ttl
-            case "quota": self = .quota
-            case "low_disk": self = .lowDisk
-            default: return nil
+            case .expired: self = .ttl
+            case .quota: self = .quota
+            case .lowDisk: self = .lowDisk
             }
         }
     }
@@ -38,14 +37,20 @@ extension IndexStore {
     /// A finished cleanup run, from `cleanup_runs`.
     public struct CleanupRunSummary: Equatable, Sendable {
         public var id: Int64
+        /// As stored: a trigger this version does not know still reads.
         public var trigger: String
         public var startedAt: Int64
         public var finishedAt: Int64
+        /// As stored; `runStatus` is what code decides on.
         public var status: String
         public var errors: Int64
 
+        /// Nil only for a row no version of Storekeeper wrote (the CHECK on
+        /// `cleanup_runs.status` allows exactly the statuses there are).
+        public var runStatus: CleanupRunStatus? { CleanupRunStatus(rawValue: status) }
+
         /// It stopped on an error, or left files it could not remove.
-        public var failed: Bool { status != "ok" || errors > 0 }
+        public var failed: Bool { runStatus != .ok || errors > 0 }
     }
 
     /// Category of trash items other tools trashed, in `cleanup_totals`.
@@ -104,18 +109,18 @@ extension IndexStore {
     /// and the newest of those that succeeded. Both walk `cleanup_runs`
     /// backwards by id and stop at the first match.
     public func lastCleanupRuns() throws -> (last: CleanupRunSummary?, lastSuccess: CleanupRunSummary?) {
-        func newest(_ condition: String) throws -> CleanupRunSummary? {
+        func newest(_ condition: String, _ status: CleanupRunStatus) throws -> CleanupRunSummary? {
             try database.statement(
                 """
                 SELECT id, trigger, started_at, finished_at, status, errors FROM cleanup_runs
                 WHERE dry_run = 0 AND finished_at IS NOT NULL AND \(condition) ORDER BY id DESC LIMIT 1
                 """
-            ).firstRow { row in
+            ).firstRow([.string(status.rawValue)]) { row in
                 CleanupRunSummary(
                     id: row.int64(0), trigger: row.string(1), startedAt: row.int64(2), finishedAt: row.int64(3),
                     status: row.string(4), errors: row.int64(5))
             }
         }
-        return (try newest("status != 'running'"), try newest("status = 'ok'"))
+        return (try newest("status != ?1", .running), try newest("status = ?1", .ok))
     }
 }

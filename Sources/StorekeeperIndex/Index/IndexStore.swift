@@ -41,7 +41,7 @@ public final class IndexStore {
     /// Replaces the policy in `categories` with the configuration's, and gives
     /// every configured category a `usage` row so quota views list it at zero.
     public func recordPolicy(_ policies: [CategoryPolicy]) throws {
-        try database.transaction {
+        try write {
             try database.execute("DELETE FROM categories")
             let insert = try database.statement(
                 """
