@@ -67,43 +67,11 @@ public final class TreeWalker {
             return
         }
         directoriesRead += 1
-        let atTop = path.isEmpty
-        var children: [(key: [UInt8], entry: DirectoryEntry, isDirectory: Bool)] = []
-        children.reserveCapacity(names.count)
-        for entry in names {
-            if atTop && Self.reservedTopLevelNames.contains(entry.name) { continue }
-            var isDirectory = entry.typeHint == .directory
-            if entry.typeHint == .unknown {
-                // Filesystems without d_type: one lstat decides.
-                guard let status = try? directory.status(of: entry.name) else { continue }
-                isDirectory = status.kind == .directory
-            }
-            children.append((PathOrder.siblingKey(name: entry.name, isDirectory: isDirectory), entry, isDirectory))
-        }
-        children.sort { PathOrder.less($0.key, $1.key) }
-
-        for child in children {
+        for child in Self.children(of: directory, names, atTop: path.isEmpty) {
             let childPath = PathBytes.join(path, child.entry.name)
             if child.isDirectory {
-                let subdirectory: FileDescriptor
-                do {
-                    subdirectory = try chain.openChild(child.entry.name, in: directory, path: childPath)
-                } catch {
-                    switch error.kind {
-                    case .mountPoint:
-                        // Another mount is not ours, even a bind mount of this
-                        // filesystem: its files are not indexed.
-                        mountPoints.append(childPath)
-                    case .invalidPath:
-                        break
-                    case .system:
-                        // Gone or replaced by a non-directory since it was listed: its
-                        // place in the order is taken, so the next walk picks it up.
-                        guard let underlying = error.underlying, !Self.isGone(underlying) else { continue }
-                        try visit(.unreadable(directory: childPath, error: underlying))
-                    }
-                    continue
-                }
+                guard let subdirectory = try openSubdirectory(child.entry.name, in: directory, path: childPath, visit)
+                else { continue }
                 try walk(directory: subdirectory, path: childPath, visit)
             } else {
                 let status: FileStatus
@@ -117,6 +85,51 @@ public final class TreeWalker {
                 guard status.isIndexed else { continue }
                 try visit(.entry(path: childPath, status: status))
             }
+        }
+    }
+
+    /// A directory's entries in index order, the reserved top-level names left out.
+    private static func children(
+        of directory: FileDescriptor, _ names: [DirectoryEntry], atTop: Bool
+    ) -> [(key: [UInt8], entry: DirectoryEntry, isDirectory: Bool)] {
+        var children: [(key: [UInt8], entry: DirectoryEntry, isDirectory: Bool)] = []
+        children.reserveCapacity(names.count)
+        for entry in names {
+            if atTop && reservedTopLevelNames.contains(entry.name) { continue }
+            var isDirectory = entry.typeHint == .directory
+            if entry.typeHint == .unknown {
+                // Filesystems without d_type: one lstat decides.
+                guard let status = try? directory.status(of: entry.name) else { continue }
+                isDirectory = status.kind == .directory
+            }
+            children.append((PathOrder.siblingKey(name: entry.name, isDirectory: isDirectory), entry, isDirectory))
+        }
+        children.sort { PathOrder.less($0.key, $1.key) }
+        return children
+    }
+
+    /// The child directory to walk into, or nil when it is not to be walked:
+    /// another mount, an invalid name, or gone since it was listed.
+    private func openSubdirectory(
+        _ name: [UInt8], in directory: FileDescriptor, path: [UInt8], _ visit: (Item) throws -> Void
+    ) throws -> FileDescriptor? {
+        do {
+            return try chain.openChild(name, in: directory, path: path)
+        } catch {
+            switch error.kind {
+            case .mountPoint:
+                // Another mount is not ours, even a bind mount of this
+                // filesystem: its files are not indexed.
+                mountPoints.append(path)
+            case .invalidPath:
+                break
+            case .system:
+                // Gone or replaced by a non-directory since it was listed: its
+                // place in the order is taken, so the next walk picks it up.
+                guard let underlying = error.underlying, !Self.isGone(underlying) else { return nil }
+                try visit(.unreadable(directory: path, error: underlying))
+            }
+            return nil
         }
     }
 
