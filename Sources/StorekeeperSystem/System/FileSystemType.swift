@@ -23,9 +23,8 @@ public struct FileSystemType: Sendable, Equatable, CustomStringConvertible {
         typealias StatfsFunction = @convention(c) (UnsafePointer<CChar>, UnsafeMutableRawPointer) -> Int32
         let statfsCall = unsafeBitCast(symbol, to: StatfsFunction.self)
         var buffer = [Int](repeating: 0, count: 32)
-        let result = buffer.withUnsafeMutableBytes { bytes in statfsCall(path, bytes.baseAddress!) }
-        guard result == 0 else {
-            throw SystemCallError(call: "statfs", path: Array(path.utf8), errno: errno)
+        _ = try systemCall("statfs", path: Array(path.utf8)) {
+            buffer.withUnsafeMutableBytes { bytes in statfsCall(path, bytes.baseAddress!) }
         }
         return FileSystemType(magic: UInt64(UInt(bitPattern: buffer[0])) & 0xFFFF_FFFF)
     }
