@@ -6,7 +6,7 @@ import Testing
 /// queries mean something: every PromQL expression in it runs against a real
 /// Prometheus scraping a real daemon, and each returns data.
 @Suite struct GrafanaDashboardTests {
-    static let path = OperationsTests.repository.appendingPathComponent("config/grafana/storekeeper.json").path
+    static let path = Repository.root + "/config/grafana/storekeeper.json"
 
     struct Query {
         let panel: String
