@@ -61,7 +61,7 @@ require_build_dependencies() {
 # the same folder (.build/), so switching between them reuses the build instead
 # of relinking. The Swift runtime is linked in, so an installed binary needs
 # only libsqlite3 and libstdc++, not the toolchain.
-release_build_flags=(-c release --static-swift-stdlib)
+release_build_flags=(-c release --static-swift-stdlib --product storekeeper)
 
 # build_release REPO — builds (output on stderr) and prints the binary's absolute path.
 build_release() {
