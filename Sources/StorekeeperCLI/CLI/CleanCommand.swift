@@ -84,7 +84,7 @@ enum CleanCommand {
         }
 
         var request = Cleaner.Request(
-            trigger: "manual", dryRun: options.dryRun || configuration.cleanup.dryRun, categories: categories)
+            trigger: .manual, dryRun: options.dryRun || configuration.cleanup.dryRun, categories: categories)
         request.purgeTrash = categories == nil
         let cleaner = Cleaner(configuration: configuration, store: store, logger: logger)
         let report = try run(cleaner, request, options: options)
