@@ -11,7 +11,7 @@ public enum CommandLineInterface {
 
     static let commands: [CommandSpec] = [
         InitCommand.spec, RunCommand.spec, ScanCommand.spec, VerifyCommand.spec, StatsCommand.spec, CleanCommand.spec,
-        JobsCommand.spec, CheckCommand.spec, TrashCommand.spec, CompletionCommand.spec,
+        JobsCommand.spec, CheckCommand.spec, TrashCommand.spec, LifecycleCommand.spec, CompletionCommand.spec,
     ]
 
     static var help: String {
