@@ -52,7 +52,15 @@ final class HTTPConnection {
         sawLineFeed = false
         var got = false
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor.rawValue, $0.baseAddress, $0.count, 0) }
+            let count: Int
+            do {
+                // A descriptor that went bad ends this connection, not the daemon.
+                count = try systemCall("recv", badDescriptorIsBug: false) {
+                    buffer.withUnsafeMutableBytes { recv(descriptor.rawValue, $0.baseAddress, $0.count, 0) }
+                }
+            } catch {
+                return error.errno == EAGAIN || error.errno == EWOULDBLOCK ? (got ? .data : .wouldBlock) : .closed
+            }
             if count > 0 {
                 got = true
                 if phase == .reading && input.count < limit {
@@ -63,12 +71,7 @@ final class HTTPConnection {
                 }
                 continue
             }
-            if count == 0 { return .closed }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return got ? .data : .wouldBlock
-            default: return .closed
-            }
+            return .closed
         }
     }
 
@@ -92,17 +95,15 @@ final class HTTPConnection {
     /// away is an error here, never a SIGPIPE for the daemon.
     func write() -> WriteResult {
         while written < output.count {
-            let count = output.withUnsafeBytes {
-                send(descriptor.rawValue, $0.baseAddress! + written, output.count - written, Int32(MSG_NOSIGNAL))
-            }
-            if count >= 0 {
-                written += count
-                continue
-            }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .wouldBlock
-            default: return .failed
+            do {
+                written += try systemCall("send", badDescriptorIsBug: false) {
+                    output.withUnsafeBytes {
+                        send(
+                            descriptor.rawValue, $0.baseAddress! + written, output.count - written, Int32(MSG_NOSIGNAL))
+                    }
+                }
+            } catch {
+                return error.errno == EAGAIN || error.errno == EWOULDBLOCK ? .wouldBlock : .failed
             }
         }
         return .done

@@ -8,7 +8,9 @@ public struct HTTPRequest: Equatable, Sendable {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
 
-    public init(method: String, target: String, version: String, headers: [(name: String, value: String)], body: [UInt8]) {
+    public init(
+        method: String, target: String, version: String, headers: [(name: String, value: String)], body: [UInt8]
+    ) {
         self.method = method
         self.target = target
         self.version = version
@@ -52,7 +54,8 @@ public struct HTTPRequest: Equatable, Sendable {
             case UInt8(ascii: "+"):
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue)
+                guard let high = iterator.next().flatMap(Self.hexValue),
+                    let low = iterator.next().flatMap(Self.hexValue)
                 else { return nil }
                 bytes.append(high << 4 | low)
             default:

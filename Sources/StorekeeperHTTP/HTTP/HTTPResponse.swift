@@ -24,7 +24,9 @@ public struct HTTPResponse: Sendable {
     }
 
     /// `{"error": message}` with the status.
-    public static func error(_ status: HTTPStatus, _ message: String, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+    public static func error(_ status: HTTPStatus, _ message: String, headers: [(name: String, value: String)] = [])
+        -> HTTPResponse
+    {
         var response = json(status, .object([("error", .string(message)), ("status", .int(status.code))]))
         response.headers = headers
         return response
@@ -51,7 +53,8 @@ public struct HTTPResponse: Sendable {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+        return
+            "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
             + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
     }
 }

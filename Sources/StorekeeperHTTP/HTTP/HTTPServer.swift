@@ -100,93 +100,129 @@ public final class HTTPServer: Sendable {
 
     // MARK: The loop
 
-    private func serve(_ handler: Handler) {
+    /// What the server thread keeps from one turn of its loop to the next.
+    private struct LoopState {
+        /// In accept order.
         var connections: [HTTPConnection] = []
         var nextTicket: UInt64 = 1
+        /// Out of descriptors: the listener is left alone until then.
         var acceptPausedUntil = 0.0
+        /// Connections shed since the last log line about them.
         var shed = 0
         var nextShedLog = 0.0
+    }
 
+    private func serve(_ handler: Handler) {
+        var state = LoopState()
         while !stopFlag.isSet {
             let now = MonotonicClock.seconds()
+            let accepting = now >= state.acceptPausedUntil
             var descriptors = [pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)]
-            let accepting = now >= acceptPausedUntil
             if accepting { descriptors.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
             let first = descriptors.count
-            for connection in connections {
-                descriptors.append(pollfd(fd: connection.descriptor.rawValue, events: connection.pollEvents, revents: 0))
+            for connection in state.connections {
+                descriptors.append(
+                    pollfd(fd: connection.descriptor.rawValue, events: connection.pollEvents, revents: 0))
             }
-            var timeout = 1.0
-            for connection in connections where !Self.isWaiting(connection) {
-                timeout = min(timeout, max(0, connection.deadline - now))
-            }
-            if !accepting { timeout = min(timeout, max(0, acceptPausedUntil - now)) }
-            let ready = poll(&descriptors, nfds_t(descriptors.count), Int32(timeout * 1000) + 1)
-            if ready < 0 && errno != EINTR {
-                logger.error("poll failed in the HTTP server", ["error": String(cString: strerror(errno))])
+            let timeout = pollTimeout(state, accepting: accepting, now: now)
+            do {
+                _ = try systemCall("poll") { poll(&descriptors, nfds_t(descriptors.count), Int32(timeout * 1000) + 1) }
+            } catch {
+                logger.error("poll failed in the HTTP server", ["error": String(cString: strerror(error.errno))])
                 break
             }
             if descriptors[0].revents != 0 { wake.drain() }
 
-            // Answers that came from other threads.
-            let delivered = answers.withLock { answers in
-                defer { answers.removeAll() }
-                return answers
-            }
             let afterPoll = MonotonicClock.seconds()
-            var closed = Set<Int32>()
-            for connection in connections {
-                if case .waiting(let ticket) = connection.phase, let response = delivered[ticket] {
-                    connection.respond(response.serialized(), deadline: afterPoll + limits.writeTimeout)
-                    if !flush(connection, now: afterPoll) { closed.insert(connection.descriptor.rawValue) }
-                }
-            }
-            for (offset, connection) in connections.enumerated() where !closed.contains(connection.descriptor.rawValue) {
+            var closed = deliverAnswers(state.connections, now: afterPoll)
+            for (offset, connection) in state.connections.enumerated()
+            where !closed.contains(connection.descriptor.rawValue) {
                 let events = descriptors[first + offset].revents
                 if events == 0 { continue }
-                if !step(connection, events: events, handler: handler, nextTicket: &nextTicket, now: afterPoll) {
+                if !step(connection, events: events, handler: handler, nextTicket: &state.nextTicket, now: afterPoll) {
                     closed.insert(connection.descriptor.rawValue)
                 }
             }
-            // Deadlines: a slow request gets a 408; a stuck write or drain is dropped.
-            for connection in connections where !closed.contains(connection.descriptor.rawValue) {
-                guard afterPoll >= connection.deadline else { continue }
-                switch connection.phase {
-                case .reading:
-                    let late =
-                        connection.headComplete
-                        ? "the request body did not arrive within \(Self.seconds(limits.bodyTimeout)) s of its head"
-                        : "the request head did not arrive within \(Self.seconds(limits.headTimeout)) s"
-                    connection.respond(
-                        HTTPResponse.error(.requestTimeout, late).serialized(), deadline: afterPoll + limits.writeTimeout)
-                    if !flush(connection, now: afterPoll) { closed.insert(connection.descriptor.rawValue) }
-                case .writing, .draining:
-                    closed.insert(connection.descriptor.rawValue)
-                case .waiting:
-                    break
-                }
-            }
+            closed.formUnion(enforceDeadlines(state.connections, skipping: closed, now: afterPoll))
             if !closed.isEmpty {
-                connections.removeAll { connection in
+                state.connections.removeAll { connection in
                     guard closed.contains(connection.descriptor.rawValue) else { return false }
                     connection.descriptor.close()
                     return true
                 }
             }
-
             if accepting && descriptors[1].revents != 0 {
-                if !acceptAll(&connections, shed: &shed, now: afterPoll) { acceptPausedUntil = afterPoll + 0.1 }
+                if !acceptAll(&state.connections, shed: &state.shed, now: afterPoll) {
+                    state.acceptPausedUntil = afterPoll + 0.1
+                }
             }
-            // Once a minute at most: under a flood of half requests this would be a line per connection.
-            if shed > 0 && afterPoll >= nextShedLog {
-                logger.warning(
-                    "HTTP connections at the limit: shed the ones waiting longest for a whole request",
-                    ["shed": String(shed), "max_connections": String(limits.maxConnections)])
-                shed = 0
-                nextShedLog = afterPoll + limits.shedLogInterval
+            logShed(&state, now: afterPoll)
+        }
+        for connection in state.connections { connection.descriptor.close() }
+    }
+
+    /// Until the earliest deadline of a connection not waiting for its answer,
+    /// or the end of an accept pause; a second at most.
+    private func pollTimeout(_ state: LoopState, accepting: Bool, now: Double) -> Double {
+        var timeout = 1.0
+        for connection in state.connections where !Self.isWaiting(connection) {
+            timeout = min(timeout, max(0, connection.deadline - now))
+        }
+        if !accepting { timeout = min(timeout, max(0, state.acceptPausedUntil - now)) }
+        return timeout
+    }
+
+    /// Starts writing the answers other threads delivered; returns the
+    /// connections to close (those whose write failed at once).
+    private func deliverAnswers(_ connections: [HTTPConnection], now: Double) -> Set<Int32> {
+        let delivered = answers.withLock { answers in
+            defer { answers.removeAll() }
+            return answers
+        }
+        var closed = Set<Int32>()
+        for connection in connections {
+            if case .waiting(let ticket) = connection.phase, let response = delivered[ticket] {
+                connection.respond(response.serialized(), deadline: now + limits.writeTimeout)
+                if !flush(connection, now: now) { closed.insert(connection.descriptor.rawValue) }
             }
         }
-        for connection in connections { connection.descriptor.close() }
+        return closed
+    }
+
+    /// A slow request gets a 408; a stuck write or drain is dropped. Returns
+    /// the connections to close.
+    private func enforceDeadlines(_ connections: [HTTPConnection], skipping closed: Set<Int32>, now: Double) -> Set<
+        Int32
+    > {
+        var expired = Set<Int32>()
+        for connection in connections where !closed.contains(connection.descriptor.rawValue) {
+            guard now >= connection.deadline else { continue }
+            switch connection.phase {
+            case .reading:
+                let late =
+                    connection.headComplete
+                    ? "the request body did not arrive within \(Self.seconds(limits.bodyTimeout)) s of its head"
+                    : "the request head did not arrive within \(Self.seconds(limits.headTimeout)) s"
+                connection.respond(
+                    HTTPResponse.error(.requestTimeout, late).serialized(), deadline: now + limits.writeTimeout)
+                if !flush(connection, now: now) { expired.insert(connection.descriptor.rawValue) }
+            case .writing, .draining:
+                expired.insert(connection.descriptor.rawValue)
+            case .waiting:
+                break
+            }
+        }
+        return expired
+    }
+
+    /// Once a minute at most: under a flood of half requests this would be a line per connection.
+    private func logShed(_ state: inout LoopState, now: Double) {
+        guard state.shed > 0 && now >= state.nextShedLog else { return }
+        logger.warning(
+            "HTTP connections at the limit: shed the ones waiting longest for a whole request",
+            ["shed": String(state.shed), "max_connections": String(limits.maxConnections)])
+        state.shed = 0
+        state.nextShedLog = now + limits.shedLogInterval
     }
 
     private static func isWaiting(_ connection: HTTPConnection) -> Bool {
@@ -218,7 +254,8 @@ public final class HTTPServer: Sendable {
                     }
                 case .failed(let status, let message):
                     logger.debug("bad HTTP request", ["status": String(status.code), "error": message])
-                    connection.respond(HTTPResponse.error(status, message).serialized(), deadline: now + limits.writeTimeout)
+                    connection.respond(
+                        HTTPResponse.error(status, message).serialized(), deadline: now + limits.writeTimeout)
                     return flush(connection, now: now)
                 case .complete(let request):
                     let ticket = nextTicket
@@ -229,7 +266,8 @@ public final class HTTPServer: Sendable {
                         return true
                     }
                     logger.debug(
-                        "HTTP request", ["method": request.method, "path": request.path, "status": String(response.status.code)])
+                        "HTTP request",
+                        ["method": request.method, "path": request.path, "status": String(response.status.code)])
                     connection.respond(
                         response.serialized(includeBody: request.method != "HEAD"), deadline: now + limits.writeTimeout)
                     return flush(connection, now: now)
@@ -267,30 +305,31 @@ public final class HTTPServer: Sendable {
         for _ in 0..<max(1, limits.acceptBatch) {
             // Swift's Glibc has no accept4; the daemon never forks, so setting
             // the flags right after accept leaves no window for an exec.
-            let fd = accept(listener, nil, nil)
-            if fd >= 0 {
-                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            }
-            if fd < 0 {
-                switch errno {
-                case EINTR, ECONNABORTED, EPROTO: continue
+            let fd: Int32
+            do {
+                fd = try systemCall("accept", badDescriptorIsBug: false) { accept(listener, nil, nil) }
+            } catch {
+                switch error.errno {
+                case ECONNABORTED, EPROTO: continue
                 case EAGAIN, EWOULDBLOCK: return true
                 case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    logger.warning("cannot accept HTTP connections", ["error": String(cString: strerror(errno))])
+                    logger.warning("cannot accept HTTP connections", ["error": String(cString: strerror(error.errno))])
                     return false
                 default:
-                    logger.warning("accept failed", ["error": String(cString: strerror(errno))])
+                    logger.warning("accept failed", ["error": String(cString: strerror(error.errno))])
                     return false
                 }
             }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             let descriptor = FileDescriptor(owning: fd)
             if connections.count >= limits.maxConnections {
                 if let victim = Self.sheddable(connections) {
                     let connection = connections.remove(at: victim)
                     Self.refuse(
                         connection.descriptor,
-                        "too many connections: this one was shed for a newer one after waiting longest for a whole request")
+                        "too many connections: this one was shed for a newer one after waiting longest for a whole request"
+                    )
                     shed += 1
                 } else {
                     Self.refuse(descriptor, "too many connections, all of them with a request being answered")
@@ -320,60 +359,13 @@ public final class HTTPServer: Sendable {
     private static func refuse(_ descriptor: FileDescriptor, _ message: String) {
         var buffer = [UInt8](repeating: 0, count: 16_384)
         for _ in 0..<4 {
-            guard buffer.withUnsafeMutableBytes({ recv(descriptor.rawValue, $0.baseAddress, $0.count, 0) }) > 0 else { break }
+            guard buffer.withUnsafeMutableBytes({ recv(descriptor.rawValue, $0.baseAddress, $0.count, 0) }) > 0 else {
+                break
+            }
         }
         let refusal = HTTPResponse.error(.serviceUnavailable, message).serialized()
         _ = refusal.withUnsafeBytes { send(descriptor.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         shutdown(descriptor.rawValue, Int32(SHUT_WR))
         descriptor.close()
-    }
-
-    // MARK: Binding
-
-    /// A nonblocking listening socket on `address`; the port it got.
-    private static func listen(on address: ListenAddress) throws -> (Int32, UInt16) {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
-        var list: UnsafeMutablePointer<addrinfo>?
-        let code = getaddrinfo(address.host, String(address.port), &hints, &list)
-        guard code == 0, let list else {
-            throw HTTPServerError(address: address, reason: String(cString: gai_strerror(code)))
-        }
-        defer { freeaddrinfo(list) }
-        var candidates: [addrinfo] = []
-        var cursor: UnsafeMutablePointer<addrinfo>? = list
-        while let entry = cursor {
-            candidates.append(entry.pointee)
-            cursor = entry.pointee.ai_next
-        }
-        // `localhost` may list ::1 first; 127.0.0.1 is what clients try first.
-        candidates.sort { $0.ai_family == AF_INET && $1.ai_family != AF_INET }
-        var lastError = EADDRNOTAVAIL
-        for candidate in candidates {
-            let fd = socket(
-                candidate.ai_family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else {
-                lastError = errno
-                continue
-            }
-            var on: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-            guard bind(fd, candidate.ai_addr, candidate.ai_addrlen) == 0, Glibc.listen(fd, 128) == 0 else {
-                lastError = errno
-                Glibc.close(fd)
-                continue
-            }
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let port = withUnsafeMutablePointer(to: &storage) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address -> UInt16 in
-                    guard getsockname(fd, address, &length) == 0 else { return 0 }
-                    return address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
-                }
-            }
-            return (fd, port)
-        }
-        throw HTTPServerError(address: address, reason: String(cString: strerror(lastError)))
     }
 }

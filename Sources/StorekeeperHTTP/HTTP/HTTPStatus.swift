@@ -1,4 +1,3 @@
-
 /// An HTTP status code with its reason phrase (RFC 9110 §15).
 public struct HTTPStatus: Equatable, Sendable, CustomStringConvertible {
     public let code: Int

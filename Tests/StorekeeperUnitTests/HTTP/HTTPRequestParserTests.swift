@@ -21,7 +21,8 @@ import Testing
     }
 
     @Test func aPlainGetParses() throws {
-        let result = Self.parse("GET /metrics HTTP/1.1\r\nHost: localhost:9464\r\nUser-Agent:  curl/7.88 \r\nAccept: */*\r\n\r\n")
+        let result = Self.parse(
+            "GET /metrics HTTP/1.1\r\nHost: localhost:9464\r\nUser-Agent:  curl/7.88 \r\nAccept: */*\r\n\r\n")
         guard case .complete(let request) = result else {
             Issue.record("expected a request, got \(result)")
             return
@@ -62,26 +63,27 @@ import Testing
         #expect(Self.parse("GET /metrics HTTP/1.1\r\nHost: x\r\n") == .incomplete)
     }
 
-    @Test(arguments: [
-        ("GET /metrics\r\n\r\n", 400),
-        ("GET  /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        ("G(T /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        ("GET metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        ("GET http://x/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-        ("GET /metrics HTTP/1.1\r\n\r\n", 400),
-        ("GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
-        ("GET /metrics HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400),
-        ("GET /metrics HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n", 400),
-        ("GET /metrics HTTP/1.1\r\nHost : x\r\n\r\n", 400),
-        ("GET /metrics HTTP/1.1\r\nHost: x\u{1}y\r\n\r\n", 400),
-        ("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
-        ("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),
-        ("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 99999\r\n\r\n", 413),
-        ("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
-        ("GET /metrics HTTP/2.0\r\nHost: x\r\n\r\n", 505),
-        ("GET /metrics HTTP/1.x\r\nHost: x\r\n\r\n", 400),
-        ("GET /metrics FTP/1.1\r\nHost: x\r\n\r\n", 400),
-    ] as [(String, Int)])
+    @Test(
+        arguments: [
+            ("GET /metrics\r\n\r\n", 400),
+            ("GET  /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            ("G(T /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            ("GET metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            ("GET http://x/metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            ("GET /metrics HTTP/1.1\r\n\r\n", 400),
+            ("GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+            ("GET /metrics HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400),
+            ("GET /metrics HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n", 400),
+            ("GET /metrics HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+            ("GET /metrics HTTP/1.1\r\nHost: x\u{1}y\r\n\r\n", 400),
+            ("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+            ("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),
+            ("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 99999\r\n\r\n", 413),
+            ("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+            ("GET /metrics HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+            ("GET /metrics HTTP/1.x\r\nHost: x\r\n\r\n", 400),
+            ("GET /metrics FTP/1.1\r\nHost: x\r\n\r\n", 400),
+        ] as [(String, Int)])
     func malformedRequestsAreRefused(text: String, status: Int) {
         #expect(Self.status(text) == status, "\(text.debugDescription)")
     }

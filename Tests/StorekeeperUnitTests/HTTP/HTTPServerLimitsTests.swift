@@ -32,7 +32,8 @@ import Testing
             limits.maxConnections = 2
             configure(&limits)
             server = try HTTPServer(
-                address: ListenAddress(host: "127.0.0.1", port: 0), limits: limits, logger: Logger(minimumLevel: .error))
+                address: ListenAddress(host: "127.0.0.1", port: 0), limits: limits, logger: Logger(minimumLevel: .error)
+            )
             server.start { [held] in
                 { request, responder in
                     if request.path == "/hold" {
@@ -56,7 +57,9 @@ import Testing
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         try #require(connected == 0, "connect to 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
         send(fd, text)
@@ -141,7 +144,8 @@ import Testing
         }
         let slowHead = try Self.connect(server.port, sending: "GET /ok HTTP/1.1\r\nHost: x\r\n")
         defer { close(slowHead) }
-        let slowBody = try Self.connect(server.port, sending: "POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab")
+        let slowBody = try Self.connect(
+            server.port, sending: "POST /ok HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nab")
         defer { close(slowBody) }
 
         let head = Self.readAll(slowHead)
