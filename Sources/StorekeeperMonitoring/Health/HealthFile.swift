@@ -79,14 +79,20 @@ public struct HealthFile: Equatable, Sendable {
             ("subtree_reconciles", .int(watcher.subtreeReconciles)),
             ("watch_failures", .int(watcher.watchFailures)),
             ("divergences", .int(watcher.divergences)),
-            ("index_changes", .object([
-                ("created", .int(watcher.created)), ("modified", .int(watcher.modified)),
-                ("moved", .int(watcher.moved)), ("deleted", .int(watcher.deleted)),
-            ])),
-            ("reconcile_changes", .object([
-                ("added", .int(watcher.reconcileAdded)), ("changed", .int(watcher.reconcileChanged)),
-                ("removed", .int(watcher.reconcileRemoved)),
-            ])),
+            (
+                "index_changes",
+                .object([
+                    ("created", .int(watcher.created)), ("modified", .int(watcher.modified)),
+                    ("moved", .int(watcher.moved)), ("deleted", .int(watcher.deleted)),
+                ])
+            ),
+            (
+                "reconcile_changes",
+                .object([
+                    ("added", .int(watcher.reconcileAdded)), ("changed", .int(watcher.reconcileChanged)),
+                    ("removed", .int(watcher.reconcileRemoved)),
+                ])
+            ),
             ("listen", listen.map(JSONValue.string) ?? .null),
             ("message", message.map(JSONValue.string) ?? .null),
             ("problems", .array(problems.map(JSONValue.string))),
@@ -105,7 +111,8 @@ public struct HealthFile: Equatable, Sendable {
     /// Reads a health file; nil when there is none or it cannot be parsed.
     public static func read(from path: String) -> HealthFile? {
         guard let bytes = FileSystemPaths.read(path), let object = try? JSONValue.parse(bytes),
-            let pid = object["pid"]?.intValue.flatMap(Int32.init(exactly:)), let stateName = object["state"]?.stringValue,
+            let pid = object["pid"]?.intValue.flatMap(Int32.init(exactly:)),
+            let stateName = object["state"]?.stringValue,
             let state = State(rawValue: stateName), let updated = object["updated_at_seconds"]?.intValue
         else { return nil }
         func int(_ key: String, in value: JSONValue? = nil) -> Int { (value ?? object)[key]?.intValue ?? 0 }
@@ -137,7 +144,9 @@ public struct HealthFile: Equatable, Sendable {
         health.configLoadedAt = Int64(int("config_loaded_at_seconds"))
         health.configProblem = object["config_problem"]?.stringValue
         health.lowDisk = object["low_disk"]?.stringValue
-        if case .array(let problems) = object["problems"] ?? .null { health.problems = problems.compactMap(\.stringValue) }
+        if case .array(let problems) = object["problems"] ?? .null {
+            health.problems = problems.compactMap(\.stringValue)
+        }
         if case .object(let failures) = object["step_failures"] ?? .null {
             for (step, count) in failures { health.stepFailures[step] = count.intValue.map { Int($0) } }
         }

@@ -32,7 +32,8 @@ public struct AlertConditions: Equatable, Sendable {
         lowDisk = snapshot.space.map(snapshot.configuration.monitoring.isLow) ?? false
         overQuota = snapshot.categories.compactMap { usage in
             guard let quota = usage.quotaBytes, usage.allocated > quota else { return nil }
-            return OverQuota(category: usage.category, bytes: usage.allocated, quotaBytes: quota, onQuota: usage.onQuota ?? "alert")
+            return OverQuota(
+                category: usage.category, bytes: usage.allocated, quotaBytes: quota, onQuota: usage.onQuota ?? "alert")
         }
         failedRun = snapshot.lastRun.flatMap { $0.failed ? $0 : nil }
         watcherDegraded = snapshot.daemon?.watcher.degraded ?? false

@@ -30,7 +30,10 @@ package struct AlertLog {
         for category in over where !overQuota.contains(category.category) {
             logger.warning(
                 "alert: category over its quota; on_quota is alert, nothing is removed",
-                ["category": category.category, "bytes": String(category.bytes), "quota_bytes": String(category.quotaBytes)])
+                [
+                    "category": category.category, "bytes": String(category.bytes),
+                    "quota_bytes": String(category.quotaBytes),
+                ])
         }
         let current = Set(over.map(\.category))
         for category in overQuota.subtracting(current).sorted() {

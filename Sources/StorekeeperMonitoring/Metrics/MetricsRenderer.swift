@@ -34,7 +34,8 @@ public enum MetricsRenderer {
             snapshot.categories.compactMap { usage in value(usage).map { ([("category", usage.category)], $0) } }
         }
         text.family(
-            "storekeeper_category_files", .gauge, help: "Files indexed per category.", samples: labelled { Double($0.files) })
+            "storekeeper_category_files", .gauge, help: "Files indexed per category.",
+            samples: labelled { Double($0.files) })
         text.family(
             "storekeeper_category_bytes", .gauge,
             help: "Apparent bytes of the files indexed per category, each inode once.",
@@ -58,13 +59,17 @@ public enum MetricsRenderer {
             help: "1 while a category with a quota is over it; on_quota says whether the cleaner evicts.",
             samples: snapshot.categories.compactMap { usage in
                 guard let quota = usage.quotaBytes else { return nil }
-                return ([("category", usage.category), ("on_quota", usage.onQuota ?? "alert")], usage.allocated > quota ? 1 : 0)
+                return (
+                    [("category", usage.category), ("on_quota", usage.onQuota ?? "alert")],
+                    usage.allocated > quota ? 1 : 0
+                )
             })
         text.family(
             "storekeeper_trash_files", .gauge, help: "Items in the trash, waiting for their retention.",
             samples: [([], Double(snapshot.trash.files))])
         text.family(
-            "storekeeper_trash_bytes", .gauge, help: "Bytes in the trash.", samples: [([], Double(snapshot.trash.bytes))])
+            "storekeeper_trash_bytes", .gauge, help: "Bytes in the trash.",
+            samples: [([], Double(snapshot.trash.bytes))])
     }
 
     private static func filesystem(_ snapshot: MetricsSnapshot, _ text: inout PrometheusText) {
@@ -75,7 +80,8 @@ public enum MetricsRenderer {
             samples: [([], alerts.thresholdPercent / 100)])
         guard let space = snapshot.space else { return }
         text.family(
-            "storekeeper_filesystem_free_bytes", .gauge, help: "Bytes available to unprivileged users on the base's filesystem.",
+            "storekeeper_filesystem_free_bytes", .gauge,
+            help: "Bytes available to unprivileged users on the base's filesystem.",
             samples: [([], Double(space.freeBytes))])
         text.family(
             "storekeeper_filesystem_size_bytes", .gauge, help: "Size of the filesystem holding the base.",
@@ -130,7 +136,8 @@ public enum MetricsRenderer {
             help: "When the last cleanup run (not a dry run) finished, successful or not; 0 before the first.",
             samples: [([], Double(snapshot.lastRun?.finishedAt ?? 0))])
         text.family(
-            "storekeeper_cleanup_last_duration_seconds", .gauge, help: "How long the last cleanup run (not a dry run) took.",
+            "storekeeper_cleanup_last_duration_seconds", .gauge,
+            help: "How long the last cleanup run (not a dry run) took.",
             samples: [([], Double(snapshot.lastRun.map { $0.finishedAt - $0.startedAt } ?? 0))])
         text.family(
             "storekeeper_cleanup_last_run_failed", .gauge,
@@ -139,7 +146,9 @@ public enum MetricsRenderer {
     }
 
     /// Every known category with every reason, then any other pair the index holds.
-    private static func grid(_ categories: [String], _ reasons: [String], extra: [(String, String)]) -> [(String, String)] {
+    private static func grid(_ categories: [String], _ reasons: [String], extra: [(String, String)]) -> [(
+        String, String
+    )] {
         var keys = categories.flatMap { category in reasons.map { (category, $0) } }
         var seen = Set(keys.map { "\($0.0)\u{0}\($0.1)" })
         for pair in extra where seen.insert("\(pair.0)\u{0}\(pair.1)").inserted { keys.append(pair) }
@@ -151,22 +160,25 @@ public enum MetricsRenderer {
             "storekeeper_daemon_up", .gauge, help: "1 while the watcher daemon runs and keeps the index.",
             samples: [([], snapshot.daemon == nil ? 0 : 1)])
         guard let daemon = snapshot.daemon else { return }
-        let watcher = daemon.watcher
-        func single(_ name: String, _ kind: PrometheusText.Kind, _ help: String, _ value: Double) {
-            text.family(name, kind, help: help, samples: [([], value)])
-        }
-        single(
+        daemonState(daemon, &text)
+        watcher(daemon.watcher, &text)
+        index(daemon, &text)
+    }
+
+    /// The daemon process: when it started, its configuration, its faults.
+    private static func daemonState(_ daemon: HealthFile, _ text: inout PrometheusText) {
+        text.single(
             "storekeeper_daemon_start_time_seconds", .gauge, "When the daemon started (Unix seconds).",
             Double(daemon.startedAt))
-        single("storekeeper_watches", .gauge, "Directories watched with inotify.", Double(watcher.watches))
-        single(
+        text.single("storekeeper_watches", .gauge, "Directories watched with inotify.", Double(daemon.watcher.watches))
+        text.single(
             "storekeeper_config_last_reload_successful", .gauge,
             "1 when the last configuration reload (SIGHUP) succeeded; 0 while the file on disk is refused.",
             daemon.configReloadSuccessful ? 1 : 0)
-        single(
+        text.single(
             "storekeeper_config_last_reload_success_timestamp_seconds", .gauge,
             "When the configuration was last loaded successfully (the start counts).", Double(daemon.configLoadedAt))
-        single(
+        text.single(
             "storekeeper_daemon_problems", .gauge,
             "Faults the daemon is containing now (a failing step, a locked or full index, an unwritable health file).",
             Double(daemon.problems.count))
@@ -176,13 +188,17 @@ public enum MetricsRenderer {
             samples: ["index", "monitoring", "policy", "degraded_reconcile"].map {
                 ([("step", $0)], Double(daemon.stepFailures[$0] ?? 0))
             })
-        single(
+    }
+
+    /// What the watcher did and where it stands.
+    private static func watcher(_ watcher: WatcherStatus, _ text: inout PrometheusText) {
+        text.single(
             "storekeeper_watcher_degraded", .gauge, "1 while some directories cannot be watched (inotify watch limit).",
             watcher.degraded ? 1 : 0)
-        single(
+        text.single(
             "storekeeper_watcher_unwatched_directories", .gauge,
             "Directories left unwatched, reconciled periodically instead.", Double(watcher.unwatchedDirectories))
-        single(
+        text.single(
             "storekeeper_watcher_unreadable_directories", .gauge,
             "Directories the daemon cannot read (permissions); their rows are kept as they were.",
             Double(watcher.unreadableDirectories))
@@ -193,13 +209,14 @@ public enum MetricsRenderer {
                 ([("kind", "created")], Double(watcher.created)), ([("kind", "modified")], Double(watcher.modified)),
                 ([("kind", "moved")], Double(watcher.moved)), ([("kind", "deleted")], Double(watcher.deleted)),
             ])
-        single(
+        text.single(
             "storekeeper_watcher_inotify_events_total", .counter, "inotify events the daemon read and processed.",
             Double(watcher.eventsProcessed))
-        single(
+        text.single(
             "storekeeper_watcher_overflows_total", .counter,
-            "Event queue overflows (the kernel's or ours), each repaired by a full reconcile.", Double(watcher.overflows))
-        single(
+            "Event queue overflows (the kernel's or ours), each repaired by a full reconcile.",
+            Double(watcher.overflows))
+        text.single(
             "storekeeper_watcher_watch_failures_total", .counter, "Directories that could not be watched.",
             Double(watcher.watchFailures))
         text.family(
@@ -217,17 +234,30 @@ public enum MetricsRenderer {
                 ([("change", "changed")], Double(watcher.reconcileChanged)),
                 ([("change", "removed")], Double(watcher.reconcileRemoved)),
             ])
-        single(
+    }
+
+    /// How far the index is behind the disk.
+    private static func index(_ daemon: HealthFile, _ text: inout PrometheusText) {
+        text.single(
             "storekeeper_index_divergences_total", .counter,
             "Differences the weekly verify found between the index and the disk (then repaired).",
-            Double(watcher.divergences))
-        single(
+            Double(daemon.watcher.divergences))
+        text.single(
             "storekeeper_index_lag_seconds", .gauge, "Age of the oldest event not yet in the index.", daemon.lagSeconds)
-        single("storekeeper_index_queue_events", .gauge, "Events read and waiting for the indexer.", Double(daemon.queueLength))
-        if let commit = watcher.lastCommitAt {
-            single(
+        text.single(
+            "storekeeper_index_queue_events", .gauge, "Events read and waiting for the indexer.",
+            Double(daemon.queueLength))
+        if let commit = daemon.watcher.lastCommitAt {
+            text.single(
                 "storekeeper_index_last_commit_timestamp_seconds", .gauge, "When the daemon last wrote the index.",
                 Double(commit))
         }
+    }
+}
+
+extension PrometheusText {
+    /// A family of one sample without labels.
+    fileprivate mutating func single(_ name: String, _ kind: Kind, _ help: String, _ value: Double) {
+        family(name, kind, help: help, samples: [([], value)])
     }
 }

@@ -19,7 +19,9 @@ public struct MetricsSnapshot: Sendable {
     /// The daemon's status while one runs (nil: no daemon keeps the index).
     public var daemon: HealthFile?
 
-    public static func read(store: IndexStore, configuration: Configuration, daemon: HealthFile?) throws -> MetricsSnapshot {
+    public static func read(store: IndexStore, configuration: Configuration, daemon: HealthFile?) throws
+        -> MetricsSnapshot
+    {
         let runs = try store.lastCleanupRuns()
         return MetricsSnapshot(
             configuration: configuration, categories: try store.usage(),

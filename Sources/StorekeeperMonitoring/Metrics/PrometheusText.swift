@@ -14,7 +14,8 @@ public struct PrometheusText {
         lines.append("# HELP \(name) \(help)")
         lines.append("# TYPE \(name) \(kind.rawValue)")
         for (labels, value) in samples {
-            let labelText = labels.isEmpty
+            let labelText =
+                labels.isEmpty
                 ? "" : "{" + labels.map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",") + "}"
             lines.append(name + labelText + " " + Self.format(value))
         }

@@ -23,7 +23,8 @@ public struct StorageReport: Sendable {
     public static func read(layout: StorageLayout, store: IndexStore, daemon: HealthFile?) throws -> StorageReport {
         StorageReport(
             layout: layout, categories: try store.usage(), space: try? FileSystemSpace.of(layout.basePath),
-            lastScanAt: try store.meta("last_scan_at").flatMap { Int64($0) }, daemon: daemon, trash: try store.trashUsage())
+            lastScanAt: try store.meta("last_scan_at").flatMap { Int64($0) }, daemon: daemon,
+            trash: try store.trashUsage())
     }
 
     /// The report with the retention and quota this configuration (file and
@@ -34,13 +35,16 @@ public struct StorageReport: Sendable {
             let usage = categories.first { $0.category == policy.key }
             return CategoryUsage(
                 category: policy.key, files: usage?.files ?? 0, bytes: usage?.bytes ?? 0, managed: true,
-                retentionSeconds: policy.retentionSeconds, quotaBytes: policy.quotaBytes, onQuota: policy.onQuota.rawValue,
+                retentionSeconds: policy.retentionSeconds, quotaBytes: policy.quotaBytes,
+                onQuota: policy.onQuota.rawValue,
                 oldestMtime: usage?.oldestMtime, allocated: usage?.allocated ?? 0)
         }
         for usage in categories where !policies.contains(where: { $0.key == usage.category }) {
-            rows.append(CategoryUsage(
-                category: usage.category, files: usage.files, bytes: usage.bytes, managed: false, retentionSeconds: nil,
-                quotaBytes: nil, onQuota: nil, oldestMtime: usage.oldestMtime, allocated: usage.allocated))
+            rows.append(
+                CategoryUsage(
+                    category: usage.category, files: usage.files, bytes: usage.bytes, managed: false,
+                    retentionSeconds: nil,
+                    quotaBytes: nil, onQuota: nil, oldestMtime: usage.oldestMtime, allocated: usage.allocated))
         }
         return StorageReport(
             layout: layout, categories: rows, space: space, lastScanAt: lastScanAt,
@@ -64,19 +68,20 @@ public struct StorageReport: Sendable {
                 ])
             )
         }
-        return .object([
-            ("base_path", .string(layout.basePath)),
-            ("index_path", .string(layout.indexPath)),
-            ("categories", .object(categories)),
-            ("total_files", .int(totalFiles)),
-            ("total_bytes", .int(totalBytes)),
-            ("total_allocated_bytes", .int(totalAllocated)),
-            ("trash", .object([("files", .int(trash.files)), ("bytes", .int(trash.bytes))])),
-            ("free_bytes", .optional(space?.freeBytes)),
-            ("filesystem_bytes", .optional(space?.totalBytes)),
-            ("last_scan_at", lastScanAt.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
-            ("daemon", daemonJSON),
-        ] + pythonDesignJSON)
+        return .object(
+            [
+                ("base_path", .string(layout.basePath)),
+                ("index_path", .string(layout.indexPath)),
+                ("categories", .object(categories)),
+                ("total_files", .int(totalFiles)),
+                ("total_bytes", .int(totalBytes)),
+                ("total_allocated_bytes", .int(totalAllocated)),
+                ("trash", .object([("files", .int(trash.files)), ("bytes", .int(trash.bytes))])),
+                ("free_bytes", .optional(space?.freeBytes)),
+                ("filesystem_bytes", .optional(space?.totalBytes)),
+                ("last_scan_at", lastScanAt.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
+                ("daemon", daemonJSON),
+            ] + pythonDesignJSON)
     }
 
     /// The earlier Python design's keys, for the clients written against it.
@@ -100,9 +105,13 @@ public struct StorageReport: Sendable {
             ("file_counts", .object(categories.map { ($0.category, .int($0.files)) })),
             ("size_by_category", .object(categories.map { ($0.category, .int($0.bytes)) })),
             ("quota_status", .object(quotas)),
-            ("oldest_files", .object(categories.map { usage in
-                (usage.category, usage.oldestMtime.map { .string(Formatting.isoTimestamp($0)) } ?? .null)
-            })),
+            (
+                "oldest_files",
+                .object(
+                    categories.map { usage in
+                        (usage.category, usage.oldestMtime.map { .string(Formatting.isoTimestamp($0)) } ?? .null)
+                    })
+            ),
         ]
     }
 
