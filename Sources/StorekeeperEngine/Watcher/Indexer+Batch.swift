@@ -85,8 +85,10 @@ extension Indexer {
         do {
             onDisk = try parents.status(of: path)
         } catch {
-            logger.warning("cannot stat; reconciling its folder", ["path": PathBytes.display(path), "error": error.description])
-            batch.subtreesToReconcile.append(PathBytes.components(path).dropLast().reduce([]) { PathBytes.join($0, $1) })
+            logger.warning(
+                "cannot stat; reconciling its folder", ["path": PathBytes.display(path), "error": error.description])
+            batch.subtreesToReconcile.append(
+                PathBytes.components(path).dropLast().reduce([]) { PathBytes.join($0, $1) })
             return nil
         }
         let row = try store.file(at: path)
@@ -108,7 +110,9 @@ extension Indexer {
             try store.insert(file, now: time)
             status.created += 1
             try store.record(
-                IndexEvent(time: time, action: .create, path: path, category: file.category, size: file.size, cause: "watcher"))
+                IndexEvent(
+                    time: time, action: .create, path: path, category: file.category, size: file.size, cause: "watcher")
+            )
         }
         return nil
     }
@@ -119,7 +123,8 @@ extension Indexer {
         if batch.fileRenames.movedAway.contains(row.path) { return }  // logged as the move's destination
         status.deleted += 1
         try store.record(
-            IndexEvent(time: time, action: .delete, path: row.path, category: row.category, size: row.size, cause: "watcher"))
+            IndexEvent(
+                time: time, action: .delete, path: row.path, category: row.category, size: row.size, cause: "watcher"))
     }
 
     /// A rename (an atomic save, too): one `move` event, whatever the row held.
@@ -144,7 +149,8 @@ extension Indexer {
         status.modified += 1
         try store.record(
             IndexEvent(
-                time: time, action: .modify, path: file.path, category: file.category, size: file.size, cause: "watcher",
+                time: time, action: .modify, path: file.path, category: file.category, size: file.size,
+                cause: "watcher",
                 detail: differences.joined(separator: ", ")))
     }
 
@@ -156,7 +162,9 @@ extension Indexer {
                 // Unreadable now: its own event, or the next reconcile, tells.
                 guard let onDisk = try? parents.status(of: row.path), onDisk.isIndexed, onDisk.device == baseDevice
                 else { continue }
-                try changed(row, to: IndexedFile(path: row.path, category: categorizer.category(of: row.path), status: onDisk), time: time)
+                try changed(
+                    row, to: IndexedFile(path: row.path, category: categorizer.category(of: row.path), status: onDisk),
+                    time: time)
             }
         }
     }

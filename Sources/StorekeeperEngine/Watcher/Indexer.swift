@@ -61,7 +61,7 @@ public final class Indexer {
         self.queue = queue
         self.logger = logger
         self.now = now
-        base = try FileDescriptor.open(PathBytes.bytes(basePath), flags: O_RDONLY | O_DIRECTORY)
+        base = try FileDescriptor.open(PathBytes.bytes(basePath), access: .readOnly, options: .directory)
         baseDevice = try base.status().device
         parents = try ParentDirectories(base: base)
         scanner = Scanner(
@@ -111,9 +111,11 @@ public final class Indexer {
     /// or one whose watch failed earlier).
     func reconcileSubtree(_ path: [UInt8], logSummary: Bool = false) throws {
         problems.walkStarted()
-        let summary = try scanner.reconcile(subtree: path, logSummary: logSummary, onDirectory: { [self] directory, walked in
-            _ = watch(directory, path: walked)
-        })
+        let summary = try scanner.reconcile(
+            subtree: path, logSummary: logSummary,
+            onDirectory: { [self] directory, walked in
+                _ = watch(directory, path: walked)
+            })
         status.subtreeReconciles += 1
         status.count(summary.totals)
         status.watches = watches.count
@@ -276,7 +278,8 @@ public final class Indexer {
         if event.has(IN_DELETE_SELF) || event.has(IN_MOVE_SELF) { return }  // the parent reports these
         if directory.isEmpty && TreeWalker.reservedTopLevelNames.contains(event.name) { return }
         let entry = Entry(
-            path: PathBytes.join(directory, event.name), key: IndexerBatch.EntryKey(watch: event.watch, name: event.name))
+            path: PathBytes.join(directory, event.name),
+            key: IndexerBatch.EntryKey(watch: event.watch, name: event.name))
         if event.isDirectory {
             takeDirectoryEvent(event, entry)
         } else {

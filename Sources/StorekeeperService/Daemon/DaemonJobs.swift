@@ -13,91 +13,118 @@ package enum DaemonJobs {
     static let verifySchedule = "0 4 * * 0"
 
     /// Jobs that a run of the key job makes redundant when due at the same time.
-    static let covers: [String: Set<String>] = ["cleanup": ["temp_cleanup", "trash_purge"]]
+    static let covers: [JobName: Set<JobName>] = [.cleanup: [.tempCleanup, .trashPurge]]
 
-    /// Every job's name and schedule, in the order they run when due together.
+    /// The cron schedule of `job`.
+    static func schedule(of job: JobName, _ configuration: Configuration) -> String {
+        switch job {
+        case .cleanup: configuration.cleanup.schedule
+        case .tempCleanup: configuration.cleanup.tempSchedule
+        case .trashPurge: trashPurgeSchedule
+        case .pruneEvents: eventPruningSchedule
+        case .verify: verifySchedule
+        }
+    }
+
+    /// Every job's name (as the `jobs` table stores it) and schedule, in the
+    /// order they run when due together.
     package static func schedules(_ configuration: Configuration) -> [(name: String, schedule: String)] {
-        [
-            ("cleanup", configuration.cleanup.schedule),
-            ("temp_cleanup", configuration.cleanup.tempSchedule),
-            ("trash_purge", trashPurgeSchedule),
-            ("prune_events", eventPruningSchedule),
-            ("verify", verifySchedule),
-        ]
+        JobName.allCases.map { ($0.rawValue, schedule(of: $0, configuration)) }
+    }
+
+    /// What the daemon's jobs work with.
+    struct Context {
+        let configuration: Configuration
+        let layout: StorageLayout
+        let store: IndexStore
+        let indexer: Indexer
+        let logger: Logger
+        let now: () -> Int64
     }
 
     static func make(
         configuration: Configuration, store: IndexStore, indexer: Indexer, logger: Logger,
         now: @escaping () -> Int64
     ) throws -> [JobScheduler.Job] {
-        let layout = StorageLayout(configuration)
-        let cleanup = configuration.cleanup
-
-        func cleanerRun(_ request: Cleaner.Request) throws -> String {
-            let lock: FileLock
-            do {
-                lock = try layout.lockForCleanup(wait: 0)
-            } catch is FileLock.Busy {
-                return "skipped: another cleanup run holds the lock"
-            }
-            defer { lock.release() }
-            let cleaner = Cleaner(
-                configuration: configuration, store: store, logger: logger, now: now,
-                betweenSlices: { try indexer.catchUp() })
-            let report: CleanupReport
-            do {
-                report = try cleaner.run(request)
-            } catch let disabled as CleanupGate.Disabled {
-                return "skipped: \(disabled)"
-            }
-            let summary = "removed \(Formatting.count(report.totalFilesRemoved, "file")), \(Formatting.count(Int(clamping: report.totalBytesFreed), "byte"))"
-            return report.totalErrors == 0 ? "ok: \(summary)" : "errors: \(report.totalErrors); \(summary)"
+        let context = Context(
+            configuration: configuration, layout: StorageLayout(configuration), store: store, indexer: indexer,
+            logger: logger, now: now)
+        return try JobName.allCases.map { name in
+            try JobScheduler.Job(name: name, schedule: schedule(of: name, configuration)) { try run(name, context) }
         }
+    }
 
-        let table = Dictionary(uniqueKeysWithValues: schedules(configuration).map { ($0.name, $0.schedule) })
-        func schedule(_ name: String) -> String { table[name]! }
+    /// Runs one job; returns its status for the `jobs` table.
+    static func run(_ job: JobName, _ context: Context) throws -> String {
+        let cleanup = context.configuration.cleanup
+        switch job {
+        case .cleanup:
+            return try cleanerRun(Cleaner.Request(trigger: .schedule, dryRun: cleanup.dryRun), context)
+        case .tempCleanup:
+            var request = Cleaner.Request(trigger: .tempSchedule, dryRun: cleanup.dryRun, categories: ["temp"])
+            request.purgeTrash = false
+            return try cleanerRun(request, context)
+        case .trashPurge:
+            return try purgeTrash(context)
+        case .pruneEvents:
+            guard let retention = context.configuration.monitoring.eventRetentionSeconds else {
+                return "skipped: monitoring.event_retention is -1 (keep forever)"
+            }
+            let removed = try context.store.pruneEvents(before: context.now() - retention)
+            return "ok: pruned \(removed) events"
+        case .verify:
+            return try verify(
+                indexer: context.indexer, store: context.store, configuration: context.configuration,
+                logger: context.logger)
+        }
+    }
 
-        var tempRequest = Cleaner.Request(trigger: "temp_schedule", dryRun: cleanup.dryRun, categories: ["temp"])
-        tempRequest.purgeTrash = false
+    /// A cleanup under the shared lock, skipped while another run holds it.
+    private static func cleanerRun(_ request: Cleaner.Request, _ context: Context) throws -> String {
+        let lock: FileLock
+        do {
+            lock = try context.layout.lockForCleanup(wait: 0)
+        } catch is FileLock.Busy {
+            return "skipped: another cleanup run holds the lock"
+        }
+        defer { lock.release() }
+        let cleaner = Cleaner(
+            configuration: context.configuration, store: context.store, logger: context.logger, now: context.now,
+            betweenSlices: { try context.indexer.catchUp() })
+        let report: CleanupReport
+        do {
+            report = try cleaner.run(request)
+        } catch let disabled as CleanupGate.Disabled {
+            return "skipped: \(disabled)"
+        }
+        let summary =
+            "removed \(Formatting.count(report.totalFilesRemoved, "file")), "
+            + Formatting.count(Int(clamping: report.totalBytesFreed), "byte")
+        return report.totalErrors == 0 ? "ok: \(summary)" : "errors: \(report.totalErrors); \(summary)"
+    }
 
-        return [
-            try JobScheduler.Job(name: "cleanup", schedule: schedule("cleanup")) {
-                try cleanerRun(Cleaner.Request(trigger: "schedule", dryRun: cleanup.dryRun))
-            },
-            try JobScheduler.Job(name: "temp_cleanup", schedule: schedule("temp_cleanup")) {
-                try cleanerRun(tempRequest)
-            },
-            try JobScheduler.Job(name: "trash_purge", schedule: schedule("trash_purge")) {
-                // Asks the same gate as every cleanup; runs whatever use_trash
-                // says now, so turning the trash off does not strand its contents.
-                let gate = CleanupGate(configuration)
-                guard gate.allowsRemoval else {
-                    return "skipped: " + (gate.enabled ? "cleanup.dry_run is true" : "cleanup.enabled is false")
-                }
-                guard FileSystemPaths.kind(layout.trashDirectory) != nil else { return "skipped: no trash" }
-                let purged = try Trash(layout: layout, store: store).empty(
-                    olderThan: cleanup.trashRetentionSeconds, now: now())
-                return "ok: purged \(purged.files) files, \(purged.bytes) bytes"
-            },
-            try JobScheduler.Job(name: "prune_events", schedule: schedule("prune_events")) {
-                guard let retention = configuration.monitoring.eventRetentionSeconds else {
-                    return "skipped: monitoring.event_retention is -1 (keep forever)"
-                }
-                let removed = try store.pruneEvents(before: now() - retention)
-                return "ok: pruned \(removed) events"
-            },
-            try JobScheduler.Job(name: "verify", schedule: schedule("verify")) {
-                try verify(indexer: indexer, store: store, configuration: configuration, logger: logger)
-            },
-        ]
+    /// Asks the same gate as every cleanup; runs whatever use_trash says now,
+    /// so turning the trash off does not strand its contents.
+    private static func purgeTrash(_ context: Context) throws -> String {
+        let gate = CleanupGate(context.configuration)
+        guard gate.allowsRemoval else {
+            return "skipped: " + (gate.enabled ? "cleanup.dry_run is true" : "cleanup.enabled is false")
+        }
+        guard FileSystemPaths.kind(context.layout.trashDirectory) != nil else { return "skipped: no trash" }
+        let purged = try Trash(layout: context.layout, store: context.store).empty(
+            olderThan: context.configuration.cleanup.trashRetentionSeconds, now: context.now())
+        return "ok: purged \(purged.files) files, \(purged.bytes) bytes"
     }
 
     /// The weekly judge: compare the index with the disk; a difference that is
     /// still there after the queue is drained is logged loudly, counted, and
     /// repaired by a full reconcile.
-    static func verify(indexer: Indexer, store: IndexStore, configuration: Configuration, logger: Logger) throws -> String {
+    static func verify(indexer: Indexer, store: IndexStore, configuration: Configuration, logger: Logger) throws
+        -> String
+    {
         let comparison = IndexComparison(
-            store: store, categorizer: Categorizer(policies: configuration.categories), basePath: configuration.basePath)
+            store: store, categorizer: Categorizer(policies: configuration.categories), basePath: configuration.basePath
+        )
         func differences() throws -> Int {
             try indexer.processQueued()
             return try comparison.run { _ in }.differences

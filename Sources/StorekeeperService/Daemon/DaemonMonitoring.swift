@@ -73,9 +73,10 @@ final class DaemonMonitoring {
         }
         logger.info("serving metrics and the API", ["listen": server.address.description])
         var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
-        let currentDirectory = buffer.withUnsafeMutableBufferPointer { pointer in
-            pointer.withMemoryRebound(to: CChar.self) { getcwd($0.baseAddress, $0.count) } != nil
-        } ? String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self) : "/"
+        let currentDirectory =
+            buffer.withUnsafeMutableBufferPointer { pointer in
+                pointer.withMemoryRebound(to: CChar.self) { getcwd($0.baseAddress, $0.count) } != nil
+            } ? String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self) : "/"
         server.start { [shared, logger, environment, board, cleanups] in
             StorageAPI(
                 configuration: shared, logger: logger, environment: environment,
@@ -141,12 +142,13 @@ final class DaemonMonitoring {
             let cleaner = Cleaner(
                 configuration: configuration, store: store, logger: logger, betweenSlices: { try indexer.catchUp() })
             let report = try cleaner.run(
-                Cleaner.Request(trigger: "api", dryRun: request.dryRun || configuration.cleanup.dryRun))
+                Cleaner.Request(trigger: .api, dryRun: request.dryRun || configuration.cleanup.dryRun))
             response = .json(.ok, report.json)
         } catch let disabled as CleanupGate.Disabled {
             response = .error(.conflict, "\(disabled)")
         } catch is FileLock.Busy {
-            response = .error(.conflict, "another cleanup run holds the lock (storekeeper clean, cron, or a scheduled run)")
+            response = .error(
+                .conflict, "another cleanup run holds the lock (storekeeper clean, cron, or a scheduled run)")
         } catch let stop as Indexer.Stop {
             response = .error(.serviceUnavailable, "the daemon is stopping: \(stop)")
             throw stop
@@ -170,7 +172,8 @@ final class DaemonMonitoring {
         } catch {
             if !textfileFailing {
                 textfileFailing = true
-                logger.warning("cannot write the metrics textfile (monitoring.textfile_path)", ["path": path, "error": "\(error)"])
+                logger.warning(
+                    "cannot write the metrics textfile (monitoring.textfile_path)", ["path": path, "error": "\(error)"])
             }
         }
     }

@@ -66,7 +66,8 @@ final class DaemonStep {
         if failing == nil { failing = (WallClock.now(), error) } else { failing?.error = error }
         nextAttempt = clock() + backoff
         logger.error(
-            "daemon step failed; retrying later", ["step": name, "error": "\(error)", "retry_seconds": Formatting.fixed(backoff, digits: 1)])
+            "daemon step failed; retrying later",
+            ["step": name, "error": "\(error)", "retry_seconds": Formatting.fixed(backoff, digits: 1)])
         backoff = min(backoff * 2, maximumBackoff)
     }
 
@@ -84,7 +85,8 @@ final class DaemonStep {
         let seconds = WallClock.now() - failing.since
         if let error = failing.error as? DatabaseError {
             if error.isBusy {
-                return "the index is locked by another process (since \(since), \(seconds) s); \(name) waits and retries"
+                return
+                    "the index is locked by another process (since \(since), \(seconds) s); \(name) waits and retries"
             }
             if error.isDiskFull {
                 return "the disk is full: the index cannot be written (since \(since), \(seconds) s); \(name) retries"

@@ -11,15 +11,6 @@ import StorekeeperSystem
 /// writer); a cleanup is handed to the daemon's loop, which owns the writer
 /// and the indexer.
 final class StorageAPI {
-    static let cleanupPath = "/api/v1/storage/cleanup"
-    static let routes: [String: [String]] = [
-        "/metrics": ["GET", "HEAD"],
-        "/health": ["GET", "HEAD"],
-        "/api/v1/storage/stats": ["GET", "HEAD"],
-        "/api/v1/storage/validate": ["GET", "HEAD"],
-        cleanupPath: ["POST"],
-    ]
-
     private let shared: SharedConfiguration
     /// What is in force now: a SIGHUP reload replaces it between requests.
     private var configuration: Configuration { shared.current }
@@ -46,48 +37,35 @@ final class StorageAPI {
     }
 
     func handle(_ request: HTTPRequest, _ responder: HTTPResponder) -> HTTPResponse? {
-        let path = request.path
-        guard let methods = Self.routes[path] else {
-            return .error(
-                .notFound,
-                "no such endpoint: \(path) (try /metrics, /health, /api/v1/storage/stats, /api/v1/storage/validate, "
-                    + "POST \(Self.cleanupPath))")
-        }
-        guard methods.contains(request.method) else {
-            return .error(
-                .methodNotAllowed, "\(path) takes \(methods.joined(separator: " or "))",
-                headers: [("Allow", methods.joined(separator: ", "))])
-        }
+        guard let route = StorageRoute(path: request.path) else { return StorageRoute.notFound(request.path) }
+        guard route.methods.contains(request.method) else { return route.methodNotAllowed() }
         guard let query = request.queryItems else { return .error(.badRequest, "malformed query string") }
-        let allowed: Set<String> = path == Self.cleanupPath ? ["dry_run"] : []
-        var seen: Set<String> = []
-        for item in query {
-            guard allowed.contains(item.name) else {
-                return .error(.badRequest, "unknown query parameter '\(item.name)' for \(path)")
-            }
-            guard seen.insert(item.name).inserted else {
-                return .error(.badRequest, "query parameter '\(item.name)' given twice")
-            }
-        }
+        if let refusal = route.checkQuery(query) { return refusal }
         do {
-            switch path {
-            case "/metrics":
-                return HTTPResponse(
-                    status: .ok, contentType: MetricsRenderer.contentType, body: Array(MetricsRenderer.render(try snapshot()).utf8))
-            case "/health":
-                return health()
-            case "/api/v1/storage/stats":
-                let report = try StorageReport.read(layout: layout, store: try store(), daemon: board.current)
-                return .json(.ok, report.json)
-            case "/api/v1/storage/validate":
-                return .json(.ok, try validate())
-            default:
-                return cleanup(query, responder)
-            }
+            return try answer(route, query: query, responder: responder)
         } catch {
             openStore = nil
-            logger.error("HTTP request failed", ["path": path, "error": "\(error)"])
+            logger.error("HTTP request failed", ["path": route.path, "error": "\(error)"])
             return .error(.internalServerError, "\(error)")
+        }
+    }
+
+    private func answer(
+        _ route: StorageRoute, query: [(name: String, value: String)], responder: HTTPResponder
+    ) throws -> HTTPResponse? {
+        switch route {
+        case .metrics:
+            HTTPResponse(
+                status: .ok, contentType: MetricsRenderer.contentType,
+                body: Array(MetricsRenderer.render(try snapshot()).utf8))
+        case .health:
+            health()
+        case .stats:
+            .json(.ok, try StorageReport.read(layout: layout, store: try store(), daemon: board.current).json)
+        case .validate:
+            .json(.ok, try validate())
+        case .cleanup:
+            cleanup(query, responder)
         }
     }
 
@@ -156,7 +134,9 @@ final class StorageAPI {
                 file: file, environment: environment, currentDirectory: currentDirectory)
             warnings += loadWarnings.map(\.description)
             if reloaded != configuration {
-                warnings.append("\(file) changed since the daemon loaded it: reload it (SIGHUP, systemctl reload) to apply the change")
+                warnings.append(
+                    "\(file) changed since the daemon loaded it: reload it (SIGHUP, systemctl reload) to apply the change"
+                )
             }
         } catch {
             errors.append("\(error) (the daemon still runs with the configuration it loaded last)")
@@ -170,7 +150,8 @@ final class StorageAPI {
             errors.append("the base \(layout.basePath) is not a directory")
         }
         for policy in configuration.categories {
-            for directory in policy.directories where FileSystemPaths.kind(layout.basePath + "/" + directory) != .directory {
+            for directory in policy.directories
+            where FileSystemPaths.kind(layout.basePath + "/" + directory) != .directory {
                 warnings.append("\(directory)/ (\(policy.key)) does not exist: 'storekeeper init' creates it")
             }
         }
@@ -192,7 +173,10 @@ final class StorageAPI {
         }
         return .object([
             ("valid", .bool(errors.isEmpty)),
-            ("messages", .array((errors.map { "ERROR: \($0)" } + warnings.map { "WARNING: \($0)" }).map(JSONValue.string))),
+            (
+                "messages",
+                .array((errors.map { "ERROR: \($0)" } + warnings.map { "WARNING: \($0)" }).map(JSONValue.string))
+            ),
             ("errors", .array(errors.map(JSONValue.string))),
             ("warnings", .array(warnings.map(JSONValue.string))),
             ("config_file", .string(file)),

@@ -14,12 +14,12 @@ public enum SystemdNotifier {
         guard let socketName = environment["NOTIFY_SOCKET"], !socketName.isEmpty else { return false }
         var (storage, length) = try address(socketName)
         let socket = FileDescriptor(
-            owning: try retryingEINTR("socket") {
+            owning: try systemCall("socket") {
                 Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             })
         defer { socket.close() }
         let message = Array(state.utf8)
-        let sent = try retryingEINTR("sendto", path: Array(socketName.utf8)) {
+        let sent = try systemCall("sendto", path: Array(socketName.utf8)) {
             withUnsafePointer(to: &storage) { pointer in
                 pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
                     message.withUnsafeBytes {

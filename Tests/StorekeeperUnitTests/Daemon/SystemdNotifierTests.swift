@@ -25,7 +25,8 @@ import Testing
         let descriptor: FileDescriptor
 
         init(name: String) throws {
-            descriptor = FileDescriptor(owning: socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
+            descriptor = FileDescriptor(
+                owning: socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
             var (address, length) = try SystemdNotifier.address(name)
             let result = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor.rawValue, $0, length) }
@@ -71,7 +72,8 @@ import Testing
         #expect(throws: SystemCallError(call: "sendto", path: Array(missing.utf8), errno: ENOENT)) {
             try SystemdNotifier.notify("READY=1", environment: ["NOTIFY_SOCKET": missing])
         }
-        #expect(throws: SystemCallError(call: "NOTIFY_SOCKET", path: Array("relative.sock".utf8), errno: EAFNOSUPPORT)) {
+        #expect(throws: SystemCallError(call: "NOTIFY_SOCKET", path: Array("relative.sock".utf8), errno: EAFNOSUPPORT))
+        {
             try SystemdNotifier.notify("READY=1", environment: ["NOTIFY_SOCKET": "relative.sock"])
         }
         let tooLong = "/" + String(repeating: "x", count: 200)

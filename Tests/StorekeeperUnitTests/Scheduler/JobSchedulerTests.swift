@@ -44,11 +44,11 @@ import Testing
         let store = try IndexStore(path: indexPath)
         let scheduler = JobScheduler(store: store, logger: Logger(minimumLevel: .error), now: { clock.now })
         try scheduler.register([
-            JobScheduler.Job(name: "cleanup", schedule: "0 2 * * *") {
+            JobScheduler.Job(name: .cleanup, schedule: "0 2 * * *") {
                 runs.append("cleanup@\(clock.now)")
                 return "ok"
             },
-            JobScheduler.Job(name: "temp_cleanup", schedule: "0 * * * *") {
+            JobScheduler.Job(name: .tempCleanup, schedule: "0 * * * *") {
                 runs.append("temp@\(clock.now)")
                 return "ok"
             },
@@ -66,7 +66,7 @@ import Testing
         // The daemon is down from 01:30 until 05:10: 02:00 (and several hours) were missed.
         clock.set(Self.at(hours: 5, minutes: 10))
         let restarted = try scheduler(clock, runs: runs)
-        #expect(restarted.runDue(covers: ["cleanup": ["temp_cleanup"]]) == ["cleanup"])
+        #expect(restarted.runDue(covers: [.cleanup: [.tempCleanup]]) == [.cleanup])
         #expect(runs.all == ["cleanup@\(Self.at(hours: 5, minutes: 10))"], "once, not once per missed time")
         let store = try IndexStore(path: indexPath)
         let cleanup = try #require(try store.job(named: "cleanup"))
@@ -86,10 +86,12 @@ import Testing
         let runs = Log()
         let scheduler = try scheduler(clock, runs: runs)
         clock.set(Self.at(hours: 2))
-        #expect(scheduler.runDue(covers: ["cleanup": ["temp_cleanup"]]) == ["cleanup"])
-        #expect(scheduler.runDue(covers: ["cleanup": ["temp_cleanup"]]).isEmpty, "a second look at the same minute runs nothing")
+        #expect(scheduler.runDue(covers: [.cleanup: [.tempCleanup]]) == [.cleanup])
+        #expect(
+            scheduler.runDue(covers: [.cleanup: [.tempCleanup]]).isEmpty,
+            "a second look at the same minute runs nothing")
         clock.set(Self.at(hours: 3))
-        #expect(scheduler.runDue() == ["temp_cleanup"])
+        #expect(scheduler.runDue() == [.tempCleanup])
         #expect(runs.all.count == 2)
     }
 
@@ -111,16 +113,35 @@ import Testing
         let scheduler = JobScheduler(store: store, logger: Logger(minimumLevel: .error), now: { clock.now })
         let ran = Log()
         try scheduler.register([
-            JobScheduler.Job(name: "bad", schedule: "0 2 * * *") { throw Boom() },
-            JobScheduler.Job(name: "good", schedule: "0 2 * * *") {
+            JobScheduler.Job(name: .verify, schedule: "0 2 * * *") { throw Boom() },
+            JobScheduler.Job(name: .pruneEvents, schedule: "0 2 * * *") {
                 ran.append("good")
                 return "ok"
             },
         ])
         clock.set(Self.at(hours: 2))
-        #expect(scheduler.runDue() == ["bad", "good"])
+        #expect(scheduler.runDue() == [.verify, .pruneEvents])
         #expect(ran.all == ["good"])
-        #expect(try store.job(named: "bad")?.lastStatus?.hasPrefix("failed") == true)
-        #expect(try store.job(named: "bad")?.nextRunAt == Self.at(day: 21, hours: 2))
+        #expect(try store.job(named: "verify")?.lastStatus?.hasPrefix("failed") == true)
+        #expect(try store.job(named: "verify")?.nextRunAt == Self.at(day: 21, hours: 2))
+    }
+
+    @Test func theJobsKeepTheNamesTheIndexStores() {
+        // Operators query these rows with sqlite3, and a renamed job would lose its history.
+        #expect(
+            JobName.allCases.map(\.rawValue) == ["cleanup", "temp_cleanup", "trash_purge", "prune_events", "verify"])
+        let configuration = Configuration(
+            sourceFile: "test.yaml", basePath: directory, indexPath: indexPath, categories: CategoryPolicy.builtIns,
+            cleanup: CleanupSettings(), monitoring: MonitoringSettings())
+        #expect(DaemonJobs.schedules(configuration).map(\.name) == JobName.allCases.map(\.rawValue))
+    }
+
+    @Test func aRowOfAJobThatNoLongerExistsIsLeftAlone() throws {
+        let clock = Clock(Self.at(hours: 1))
+        let store = try IndexStore(path: indexPath)
+        try store.registerJob(name: "retired_job", schedule: "0 1 * * *", nextRunAt: Self.at(hours: 0))
+        let scheduler = try scheduler(clock, runs: Log())
+        #expect(scheduler.runDue().isEmpty)
+        #expect(try store.job(named: "retired_job")?.nextRunAt == Self.at(hours: 0))
     }
 }

@@ -1,0 +1,76 @@
+/// When each periodic piece of the daemon's loop is next due, in monotonic
+/// seconds: the loop sleeps until the earliest of them (or an event), and
+/// each check runs only when its time has come.
+struct DaemonLoopTimers {
+    /// How often the daemon checks that the index path still names the file
+    /// it has open (one `stat` and a 16-byte read).
+    static let indexCheckInterval = 2.0
+    /// How often the daemon compares usage with quotas and free space.
+    static let policyCheckInterval = 2.0
+    /// After a policy run that could not fix the violation (files in use,
+    /// undeletable): not retried every two seconds, or the log would drown.
+    static let policyRetryInterval = 60.0
+    /// The health file is rewritten at most this often, unless forced.
+    static let healthWriteInterval = 1.0
+    /// The longest the loop sleeps, whatever is due.
+    static let longestWait = 1.0
+
+    /// How often a degraded watcher reconciles what it cannot watch.
+    let degradedReconcileInterval: Double
+
+    var nextHealthWrite = 0.0
+    var nextIndexCheck = 0.0
+    var nextPolicyCheck = 0.0
+    var nextDegradedReconcile = 0.0
+
+    init(degradedReconcileInterval: Double) {
+        self.degradedReconcileInterval = degradedReconcileInterval
+    }
+
+    /// A new session checks its index and policies at once; a degraded one
+    /// first waits a whole interval (its startup reconcile just ran).
+    mutating func sessionStarted(now: Double) {
+        nextIndexCheck = 0
+        nextPolicyCheck = 0
+        nextDegradedReconcile = now + degradedReconcileInterval
+    }
+
+    /// How long the loop may sleep at `now`: until the next health write, a
+    /// directory move's pairing deadline, a job (`jobDueIn` seconds away) or
+    /// the index step's retry, and never longer than `longestWait`.
+    func waitTimeout(now: Double, moveDeadline: Double?, jobDueIn: Double?, indexRetryAt: Double?) -> Double {
+        var timeout = max(0, nextHealthWrite - now)
+        if let moveDeadline { timeout = min(timeout, max(0, moveDeadline - now)) }
+        if let jobDueIn { timeout = min(timeout, max(0, jobDueIn)) }
+        if let indexRetryAt { timeout = min(timeout, max(0, indexRetryAt - now)) }
+        return min(timeout, Self.longestWait)
+    }
+
+    /// Whether the index file is due for its check at `now`; if so, the next one is scheduled.
+    mutating func takeIndexCheck(now: Double) -> Bool {
+        guard now >= nextIndexCheck else { return false }
+        nextIndexCheck = now + Self.indexCheckInterval
+        return true
+    }
+
+    func policyCheckIsDue(now: Double) -> Bool { now >= nextPolicyCheck }
+
+    /// Schedules the next policy check after one finished at `now`.
+    mutating func policyChecked(now: Double, stillViolated: Bool) {
+        nextPolicyCheck = now + (stillViolated ? Self.policyRetryInterval : Self.policyCheckInterval)
+    }
+
+    /// Whether a degraded watcher's reconcile is due at `now`; if so, the next one is scheduled.
+    mutating func takeDegradedReconcile(now: Double) -> Bool {
+        guard now >= nextDegradedReconcile else { return false }
+        nextDegradedReconcile = now + degradedReconcileInterval
+        return true
+    }
+
+    /// Whether the health file is due at `now` (or `force`d); if so, the next write is scheduled.
+    mutating func takeHealthWrite(now: Double, force: Bool) -> Bool {
+        guard force || now >= nextHealthWrite else { return false }
+        nextHealthWrite = now + Self.healthWriteInterval
+        return true
+    }
+}
