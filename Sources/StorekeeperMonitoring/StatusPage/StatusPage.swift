@@ -96,8 +96,10 @@ public struct StatusPage: Sendable {
     }
 
     var categoriesSection: String {
-        let header = ["Category", "Quota used", "Files", "Size", "On disk", "Quota", "Retention", "Oldest file",
-            "Expiring in 24 h"].map { "<th>\($0)</th>" }.joined()
+        let header = [
+            "Category", "Quota used", "Files", "Size", "On disk", "Quota", "Retention", "Oldest file",
+            "Expiring in 24 h",
+        ].map { "<th>\($0)</th>" }.joined()
         let rows = categories.map(categoryRow).joined(separator: "\n")
         return """
             <section><h2>Categories</h2>
@@ -110,10 +112,11 @@ public struct StatusPage: Sendable {
 
     func categoryRow(_ category: Category) -> String {
         let usage = category.usage
-        let oldest = usage.oldestMtime.map { mtime in
-            let path = category.oldestPath.map { PathBytes.display($0) + ", " } ?? ""
-            return path + Formatting.duration(max(0, now - mtime)) + " old"
-        } ?? "-"
+        let oldest =
+            usage.oldestMtime.map { mtime in
+                let path = category.oldestPath.map { PathBytes.display($0) + ", " } ?? ""
+                return path + Formatting.duration(max(0, now - mtime)) + " old"
+            } ?? "-"
         let cells = [
             Self.cell(usage.managed ? usage.category : usage.category + " (not configured)", className: "name"),
             "<td>\(QuotaBar(allocated: usage.allocated, quota: usage.quotaBytes).html)</td>",
@@ -121,7 +124,9 @@ public struct StatusPage: Sendable {
             Self.cell(Formatting.bytes(usage.bytes), value: usage.bytes, className: "bytes"),
             Self.cell(Formatting.bytes(usage.allocated), value: usage.allocated, className: "allocated"),
             Self.cell(usage.quotaBytes.map(Formatting.bytes) ?? "none", value: usage.quotaBytes, className: "quota"),
-            Self.cell(usage.retentionSeconds.map(Formatting.duration) ?? "kept", value: usage.retentionSeconds, className: "retention"),
+            Self.cell(
+                usage.retentionSeconds.map(Formatting.duration) ?? "kept", value: usage.retentionSeconds,
+                className: "retention"),
             Self.cell(oldest, value: usage.oldestMtime, className: "oldest"),
             Self.cell(
                 "\(Formatting.count(Int(clamping: category.expiringFiles), "file")), \(Formatting.bytes(category.expiringBytes))",
@@ -137,19 +142,37 @@ public struct StatusPage: Sendable {
             rows.append(("Index lag", Formatting.fixed(daemon.lagSeconds, digits: 2) + " s", nil))
             rows.append(("Watches", String(daemon.watcher.watches), Int64(daemon.watcher.watches)))
             rows.append(("Overflows", String(daemon.watcher.overflows), Int64(daemon.watcher.overflows)))
-            rows.append(("Degraded folders", String(daemon.watcher.unwatchedDirectories), Int64(daemon.watcher.unwatchedDirectories)))
-            rows.append(("Unreadable folders", String(daemon.watcher.unreadableDirectories), Int64(daemon.watcher.unreadableDirectories)))
+            rows.append(
+                (
+                    "Degraded folders", String(daemon.watcher.unwatchedDirectories),
+                    Int64(daemon.watcher.unwatchedDirectories)
+                ))
+            rows.append(
+                (
+                    "Unreadable folders", String(daemon.watcher.unreadableDirectories),
+                    Int64(daemon.watcher.unreadableDirectories)
+                ))
         }
         if let space = report.space {
-            let threshold = Formatting.fixed(monitoring.alertThresholdPercent, digits: 1) + " %"
+            let threshold =
+                Formatting.fixed(monitoring.alertThresholdPercent, digits: 1) + " %"
                 + (monitoring.minFreeBytes.map { " or " + Formatting.bytes($0) } ?? "")
-            rows.append((
-                "Disk free", "\(Formatting.bytes(space.freeBytes)) of \(Formatting.bytes(space.totalBytes)) "
-                    + "(\(Formatting.fixed(space.freePercent, digits: 1)) %); low below \(threshold)", space.freeBytes
-            ))
+            rows.append(
+                (
+                    "Disk free",
+                    "\(Formatting.bytes(space.freeBytes)) of \(Formatting.bytes(space.totalBytes)) "
+                        + "(\(Formatting.fixed(space.freePercent, digits: 1)) %); low below \(threshold)",
+                    space.freeBytes
+                ))
         }
-        rows.append(("Trash", "\(Formatting.count(Int(clamping: report.trash.files), "file")), \(Formatting.bytes(report.trash.bytes))", report.trash.bytes))
-        let body = rows.map { name, text, value in "<tr><th>\(name)</th>\(Self.cell(text, value: value))</tr>" }.joined()
+        rows.append(
+            (
+                "Trash",
+                "\(Formatting.count(Int(clamping: report.trash.files), "file")), \(Formatting.bytes(report.trash.bytes))",
+                report.trash.bytes
+            ))
+        let body = rows.map { name, text, value in "<tr><th>\(name)</th>\(Self.cell(text, value: value))</tr>" }
+            .joined()
         return "<section><h2>Watcher and disk</h2><table id=\"watcher\">\(body)</table></section>"
     }
 
@@ -157,20 +180,24 @@ public struct StatusPage: Sendable {
         let header = ["Started", "Trigger", "Status", "Removed", "Freed", "Skipped", "Errors", "Duration"]
             .map { "<th>\($0)</th>" }.joined()
         let rows = runs.map { run in
-            let duration = run.finishedAt.map { Formatting.fixed(Double(max(0, $0 - run.startedAt)), digits: 0) + " s" } ?? "-"
+            let duration =
+                run.finishedAt.map { Formatting.fixed(Double(max(0, $0 - run.startedAt)), digits: 0) + " s" } ?? "-"
             let reasons = Self.skippedByReason(run)
-            let skipped = reasons.isEmpty ? String(run.filesSkipped)
+            let skipped =
+                reasons.isEmpty
+                ? String(run.filesSkipped)
                 : reasons.map { "\($0.files) \($0.reason)" }.joined(separator: ", ")
-            return "<tr class=\"\(HTMLText.escape(run.status))\">" + [
-                Self.cell(Formatting.isoTimestamp(run.startedAt), value: run.startedAt),
-                Self.cell(run.trigger + (run.dryRun ? " (dry run)" : "")),
-                Self.cell(run.status),
-                Self.cell(String(run.filesRemoved), value: run.filesRemoved),
-                Self.cell(Formatting.bytes(run.bytesFreed), value: run.bytesFreed),
-                Self.cell(skipped, value: run.filesSkipped),
-                Self.cell(String(run.errors), value: run.errors),
-                Self.cell(duration),
-            ].joined() + "</tr>"
+            return "<tr class=\"\(HTMLText.escape(run.status))\">"
+                + [
+                    Self.cell(Formatting.isoTimestamp(run.startedAt), value: run.startedAt),
+                    Self.cell(run.trigger + (run.dryRun ? " (dry run)" : "")),
+                    Self.cell(run.status),
+                    Self.cell(String(run.filesRemoved), value: run.filesRemoved),
+                    Self.cell(Formatting.bytes(run.bytesFreed), value: run.bytesFreed),
+                    Self.cell(skipped, value: run.filesSkipped),
+                    Self.cell(String(run.errors), value: run.errors),
+                    Self.cell(duration),
+                ].joined() + "</tr>"
         }.joined(separator: "\n")
         let empty = runs.isEmpty ? "<p class=\"muted\">No cleanup has run yet.</p>" : ""
         return """

@@ -58,7 +58,8 @@ struct UsageChart {
             let level = format(y(bytes, top: top))
             parts.append(
                 "<line x1=\"\(Self.left)\" x2=\"\(Self.width - 10)\" y1=\"\(level)\" y2=\"\(level)\" stroke=\"#d5d8dc\"/>"
-                    + "<text x=\"\(Self.left - 6)\" y=\"\(level)\" text-anchor=\"end\" class=\"axis\">\(Formatting.bytes(bytes))</text>")
+                    + "<text x=\"\(Self.left - 6)\" y=\"\(level)\" text-anchor=\"end\" class=\"axis\">\(Formatting.bytes(bytes))</text>"
+            )
         }
         for day in 0...Self.days {
             let at = start + day * 86_400
