@@ -141,7 +141,7 @@ enum CleanCommand {
     /// One line per file, why first: `expired: photos/a.jpg (3 B)`.
     static func fileList(_ report: CleanupReport) -> String {
         var lines = report.files.map { file in
-            "\(reasonText(file.cause)): \(PathBytes.display(file.path)) (\(Formatting.bytes(file.bytes)))"
+            "\(reasonText(file.cleanupCause)): \(PathBytes.display(file.path)) (\(Formatting.bytes(file.bytes)))"
         }
         if report.filesTruncated {
             let more = report.totalFilesRemoved - report.files.count
@@ -150,11 +150,11 @@ enum CleanCommand {
         return lines.joined(separator: "\n")
     }
 
-    static func reasonText(_ cause: String) -> String {
+    static func reasonText(_ cause: CleanupCause) -> String {
         switch cause {
-        case "quota": "over quota"
-        case "low_disk": "low disk"
-        default: cause
+        case .expired: "expired"
+        case .quota: "over quota"
+        case .lowDisk: "low disk"
         }
     }
 

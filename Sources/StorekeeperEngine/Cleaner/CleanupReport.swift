@@ -68,8 +68,6 @@ public struct CleanupReport: Sendable {
         public var path: [UInt8]
         public var bytes: Int64
         public var cleanupCause: CleanupCause
-        /// The cause as the index stores it, for callers that print it.
-        public var cause: String { cleanupCause.rawValue }
     }
 
     /// What a caller wants of a run beyond its counts, bound for the run with

@@ -43,7 +43,7 @@ extension Trash {
     }
 
     private func record(purged item: TrashedItem, freed: Int64, cause: String) throws {
-        try store.database.transaction {
+        try store.write {
             try store.deleteTrashRow(item.trashName)
             try store.addCleanupTotals(
                 category: item.category ?? IndexStore.unknownCategory, reason: .trashPurge, files: 1, bytes: freed,

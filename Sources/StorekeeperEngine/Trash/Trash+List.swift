@@ -109,7 +109,7 @@ extension Trash {
         let stale = rows.keys.filter { wanted[$0] == nil }
         let changed = wanted.values.filter { rows[$0.trashName] != $0 }
         guard !stale.isEmpty || !changed.isEmpty else { return }
-        try store.database.transaction {
+        try store.write {
             for trashName in stale { try store.deleteTrashRow(trashName) }
             for item in changed { try store.saveTrashRow(item) }
         }

@@ -32,7 +32,7 @@ extension Trash {
             }
         }
         try unlinkInfo(item.trashName)
-        try store.database.transaction {
+        try store.write {
             try store.deleteTrashRow(item.trashName)
             try store.noteRestore(path, at: clock())
             try store.record(

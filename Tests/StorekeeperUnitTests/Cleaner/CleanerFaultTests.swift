@@ -57,7 +57,7 @@ import Testing
         let plan = FaultPlan()
         plan.fail("unlinkat", name: "stuck.tmp", with: errno)
 
-        let report = try plan.activate { try cleaner.run(Cleaner.Request(trigger: "manual", dryRun: false)) }
+        let report = try plan.activate { try cleaner.run(Cleaner.Request(trigger: .manual, dryRun: false)) }
         #expect(plan.injected.count == 1)
         try expectOnlyTheStuckFileStays(report, errno: errno)
     }
@@ -67,7 +67,7 @@ import Testing
         let plan = FaultPlan()
         plan.fail("renameat2", name: "stuck.tmp", with: EIO)
 
-        let report = try plan.activate { try cleaner.run(Cleaner.Request(trigger: "manual", dryRun: false)) }
+        let report = try plan.activate { try cleaner.run(Cleaner.Request(trigger: .manual, dryRun: false)) }
         try expectOnlyTheStuckFileStays(report, errno: EIO)
         #expect(try fixture.rows().keys.sorted { $0.lexicographicallyPrecedes($1) } == [Self.bytes("a.tmp"), Self.bytes("z.tmp")])
     }
