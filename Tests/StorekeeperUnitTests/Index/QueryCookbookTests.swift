@@ -118,6 +118,10 @@ import Testing
             INSERT INTO jobs (name, schedule, last_started_at, last_finished_at, last_status, next_run_at, runs)
             VALUES ('cleanup', '0 2 * * *', \(now - 3_600), \(now - 3_590), 'ok', \(now + 82_800), 5);
             """)
+        // Two samples in the last day and one too old for "Usage over time".
+        try store.recordUsageSample(at: now - 2 * day)
+        try store.recordUsageSample(at: now - 600)
+        try store.recordUsageSample(at: now - 300)
     }
 
     /// Runs `sql` as `sqlite3 -readonly -bail index.db < query` while the store holds the index open.
@@ -136,9 +140,11 @@ import Testing
         return result.lines
     }
 
-    @Test func theCookbookOpensTheIndexReadOnlyAndHasTwelveToTwentyQueries() {
+    /// Enough to answer an operator's common questions, few enough to read
+    /// through; one more than twenty since the usage history came.
+    @Test func theCookbookOpensTheIndexReadOnlyAndHasTwelveToTwentyOneQueries() {
         #expect(markdown.contains("sqlite3 -readonly storage/.storekeeper/index.db"))
-        #expect((12...20).contains(queries.count), "\(queries.count) queries")
+        #expect((12...21).contains(queries.count), "\(queries.count) queries")
         #expect(queries.allSatisfy { !$0.heading.isEmpty })
     }
 
@@ -155,6 +161,9 @@ import Testing
         #expect(try output(of: "Quota status").contains("temp|5|1162|1000|116.2|over|1162"))
         #expect(try output(of: "Policy in force").first == "temp|temp|1.0|1000|evict|mtime|0")
         #expect(try output(of: "Check usage against a recount") == [])
+        let history = try output(of: "Usage over time").filter { $0.hasPrefix("temp|") }
+        #expect(history.count == 2, "the two samples of the last day: \(history)")
+        #expect(history.allSatisfy { $0.split(separator: "|").dropFirst(2).prefix(2) == ["5", "1162"] }, "\(history)")
     }
 
     @Test func expiryQueriesFindWhatIsPastAndNearRetention() throws {
