@@ -5,14 +5,14 @@ import StorekeeperSystem
 /// `$STOREKEEPER_CONFIG`, `./config/storekeeper.yaml` when it exists (a
 /// checkout), then the installed `/etc/storekeeper/storekeeper.yaml`.
 enum ConfigLookup {
-    static let environmentVariable = "STOREKEEPER_CONFIG"
+    static let environmentVariable = ProcessEnvironment.Variable.configFile.rawValue
     static let localFile = "config/storekeeper.yaml"
     /// Moves the system folder, for tests and packagers; never needed on a server.
-    static let systemDirectoryVariable = "STOREKEEPER_SYSTEM_CONFIG_DIR"
+    static let systemDirectoryVariable = ProcessEnvironment.Variable.systemConfigDirectory.rawValue
     static let systemDirectory = "/etc/storekeeper"
 
     static func systemFile(_ environment: [String: String]) -> String {
-        let directory = environment[systemDirectoryVariable].flatMap { $0.isEmpty ? nil : $0 } ?? systemDirectory
+        let directory = ProcessEnvironment(environment)[.systemConfigDirectory] ?? systemDirectory
         return directory + "/storekeeper.yaml"
     }
 
@@ -22,7 +22,7 @@ enum ConfigLookup {
         option: String?, environment: [String: String], exists: (String) -> Bool = FileSystemPaths.exists
     ) throws(ConfigError) -> String {
         if let option { return option }
-        if let named = environment[environmentVariable], !named.isEmpty { return named }
+        if let named = ProcessEnvironment(environment)[.configFile] { return named }
         if exists(localFile) { return localFile }
         let system = systemFile(environment)
         if exists(system) { return system }

@@ -1,7 +1,8 @@
 /// Every environment variable Storekeeper reads, named once. The process's
-/// environment is captured at the entry point and passed down as this value,
-/// so no file below reads `environ` or spells a variable's name itself, and a
-/// test sets the environment by building one.
+/// environment is captured at the entry point (main.swift) and passed down as
+/// a dictionary; whoever needs a variable looks it up through this type, so
+/// no file reads `environ` or spells a variable's name itself, and a test
+/// sets the environment by building one.
 ///
 /// The `STORAGE_*` variables that override settings of the file are read by
 /// `EnvironmentOverrides` from `variables`.

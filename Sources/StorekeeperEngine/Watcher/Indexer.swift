@@ -31,7 +31,8 @@ public final class Indexer {
     let categorizer: Categorizer
     let basePath: String
     let logger: Logger
-    let inotify: Inotify
+    /// nil in poll mode: the walks reconcile, nothing is watched.
+    let inotify: Inotify?
     let queue: EventQueue
     let now: () -> Int64
     let parents: ParentDirectories
@@ -51,7 +52,7 @@ public final class Indexer {
     private var directoryMoves = DirectoryMovePairing(window: Indexer.movePairingWindow)
 
     public init(
-        store: IndexStore, categorizer: Categorizer, basePath: String, inotify: Inotify, queue: EventQueue,
+        store: IndexStore, categorizer: Categorizer, basePath: String, inotify: Inotify?, queue: EventQueue,
         logger: Logger, now: @escaping () -> Int64 = WallClock.now
     ) throws {
         self.store = store
@@ -89,7 +90,7 @@ public final class Indexer {
         }
         // Watches of directories the walk no longer found are stale.
         for (watch, _) in watches.all where !seen.contains(watch) {
-            inotify.removeWatch(watch)
+            inotify?.removeWatch(watch)
             watches.remove(watch)
         }
         status.fullReconciles += 1
@@ -126,6 +127,7 @@ public final class Indexer {
     /// Adds (or refreshes) the watch of an open directory. A watch-limit failure
     /// is loud and remembered: that subtree is reconciled periodically instead.
     private func watch(_ directory: FileDescriptor, path: [UInt8]) -> Int32? {
+        guard let inotify else { return nil }
         do {
             let watch = try inotify.addWatch(directory, path: path)
             watches.set(watch, path: path)
@@ -336,7 +338,7 @@ public final class Indexer {
 
     private func movedOut(_ path: [UInt8]) {
         for watch in watches.watches(inSubtreeOf: path) {
-            inotify.removeWatch(watch)
+            inotify?.removeWatch(watch)
             watches.remove(watch)
         }
         forgetDirectoryProblems(under: path)

@@ -3,10 +3,10 @@ import StorekeeperSystem
 
 /// Bytes per category over the last seven days, as an inline SVG line chart:
 /// no script, no external asset, readable in any browser and in a screenshot.
-struct UsageChart {
+public struct UsageChart {
     let history: UsageHistory
     let now: Int64
-    static let days: Int64 = 7
+    public static let days: Int64 = 7
     static let width = 760.0
     static let height = 240.0
     static let left = 70.0

@@ -23,7 +23,8 @@ extension Daemon {
     final class Session {
         let store: IndexStore
         let queue: EventQueue
-        let reader: InotifyReader
+        /// nil in poll mode.
+        let reader: InotifyReader?
         let indexer: Indexer
         let steps: Steps
         let monitoring: DaemonMonitoring
@@ -34,7 +35,7 @@ extension Daemon {
         var ranMissedJobs = false
 
         init(
-            store: IndexStore, queue: EventQueue, reader: InotifyReader, indexer: Indexer, steps: Steps,
+            store: IndexStore, queue: EventQueue, reader: InotifyReader?, indexer: Indexer, steps: Steps,
             monitoring: DaemonMonitoring, scheduler: JobScheduler, baseIdentity: IndexFileIdentity?
         ) {
             self.store = store
@@ -66,15 +67,20 @@ extension Daemon {
     }
 
     func runSession(store: IndexStore, queue: EventQueue, monitoring: DaemonMonitoring) throws -> SessionEnd {
-        let inotify = try Inotify()
-        let reader = try InotifyReader(inotify: inotify, queue: queue)
+        let filesystem = try FileSystemType.of(layout.basePath)
+        if let refusal = configuration.watch.inotifyRefusal(base: layout.basePath, filesystem: filesystem) {
+            throw WatchModeRefusal(description: refusal)
+        }
+        // Poll mode watches nothing: the loop reconciles every poll_interval.
+        let inotify = configuration.watch.mode == .poll ? nil : try Inotify()
+        let reader = try inotify.map { try InotifyReader(inotify: $0, queue: queue) }
         // Events of a previous session's watches mean nothing to this one.
         _ = queue.takeAll()
         // The reader runs before the first watch exists, so nothing the startup
         // reconcile races with is lost: events for what it already indexed are
         // harmless duplicates.
-        reader.start()
-        defer { reader.stopAndJoin() }
+        reader?.start()
+        defer { reader?.stopAndJoin() }
 
         let indexer = try Indexer(
             store: store, categorizer: Categorizer(policies: configuration.categories), basePath: layout.basePath,
@@ -85,7 +91,7 @@ extension Daemon {
         indexer.afterBatch = { [unowned self] in
             self.health.watcher = indexer.status
             self.health.queueLength = queue.count
-            self.health.eventsRead = reader.eventsRead
+            self.health.eventsRead = reader?.eventsRead ?? 0
             self.refreshHealth(monitoring: monitoring, steps: steps)
         }
         defer { indexer.afterBatch = nil }
@@ -101,7 +107,7 @@ extension Daemon {
 
     /// The startup reconcile, the jobs, and readiness for systemd.
     private func startSession(
-        store: IndexStore, queue: EventQueue, reader: InotifyReader, indexer: Indexer, steps: Steps,
+        store: IndexStore, queue: EventQueue, reader: InotifyReader?, indexer: Indexer, steps: Steps,
         monitoring: DaemonMonitoring
     ) throws -> Session {
         try steps.index.run {
@@ -109,7 +115,11 @@ extension Daemon {
             try indexer.reconcileEverything(reason: "startup")
         }
         health.state = .running
-        logger.info("watching", ["watches": String(indexer.watches.count)])
+        if reader == nil {
+            logger.info("polling", ["every_seconds": String(configuration.watch.pollIntervalSeconds), "mode": "poll"])
+        } else {
+            logger.info("watching", ["watches": String(indexer.watches.count)])
+        }
 
         let scheduler = JobScheduler(store: store, logger: logger, now: WallClock.now)
         try scheduler.register(
@@ -121,7 +131,9 @@ extension Daemon {
         let session = Session(
             store: store, queue: queue, reader: reader, indexer: indexer, steps: steps, monitoring: monitoring,
             scheduler: scheduler, baseIdentity: IndexFileIdentity(path: layout.basePath))
-        timers.sessionStarted(now: MonotonicClock.seconds())
+        timers.sessionStarted(
+            now: MonotonicClock.seconds(),
+            pollInterval: reader == nil ? Double(configuration.watch.pollIntervalSeconds) : nil)
         refreshHealth(force: true, session: session)
         return session
     }
@@ -148,6 +160,9 @@ extension Daemon {
                 layout.spaceReserve.releaseIfDiskFull(logger: logger)
                 throw error
             }
+        }
+        if timers.takePoll(now: MonotonicClock.seconds()) {
+            try session.steps.index.run { try session.indexer.reconcileEverything(reason: "poll") }
         }
         runDueJobs(session)
         try session.steps.monitoring.run { try session.monitoring.tick(store: session.store, indexer: session.indexer) }
@@ -214,7 +229,7 @@ extension Daemon {
     private func stopSession(_ session: Session) throws {
         logger.info("stopping", ["queued": String(session.queue.count)])
         SystemdNotifier.notify("STOPPING=1", environment: environment, logger: logger)
-        session.reader.stopAndJoin()
+        session.reader?.stopAndJoin()
         do {
             try session.indexer.processQueued()
             if let deadline = session.indexer.nextDeadline {
@@ -232,4 +247,9 @@ extension Daemon {
         session.monitoring.publish(&health)
         session.monitoring.writeFinalTextfile(store: session.store)
     }
+}
+
+/// The daemon will not watch a tree inotify cannot see whole.
+struct WatchModeRefusal: Error, CustomStringConvertible {
+    let description: String
 }

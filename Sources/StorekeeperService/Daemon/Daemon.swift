@@ -44,7 +44,7 @@ public final class Daemon {
         loadConfiguration = reload
         self.environment = environment
         timers = DaemonLoopTimers(
-            degradedReconcileInterval: environment["STOREKEEPER_DEGRADED_RECONCILE_SECONDS"].flatMap(Double.init)
+            degradedReconcileInterval: ProcessEnvironment(environment)[.degradedReconcileSeconds].flatMap(Double.init)
                 ?? Self.defaultDegradedReconcileInterval)
         layout = StorageLayout(configuration)
         self.logger = logger

@@ -22,6 +22,9 @@ struct DaemonLoopTimers {
     var nextIndexCheck = 0.0
     var nextPolicyCheck = 0.0
     var nextDegradedReconcile = 0.0
+    /// Poll mode's interval between whole-tree reconciles; nil with inotify.
+    var pollInterval: Double?
+    var nextPoll = 0.0
 
     init(degradedReconcileInterval: Double) {
         self.degradedReconcileInterval = degradedReconcileInterval
@@ -29,10 +32,20 @@ struct DaemonLoopTimers {
 
     /// A new session checks its index and policies at once; a degraded one
     /// first waits a whole interval (its startup reconcile just ran).
-    mutating func sessionStarted(now: Double) {
+    /// In poll mode the first poll waits a whole interval too.
+    mutating func sessionStarted(now: Double, pollInterval: Double? = nil) {
         nextIndexCheck = 0
         nextPolicyCheck = 0
         nextDegradedReconcile = now + degradedReconcileInterval
+        self.pollInterval = pollInterval
+        nextPoll = now + (pollInterval ?? 0)
+    }
+
+    /// Whether poll mode's reconcile is due at `now`; if so, the next one is scheduled.
+    mutating func takePoll(now: Double) -> Bool {
+        guard let pollInterval, now >= nextPoll else { return false }
+        nextPoll = now + pollInterval
+        return true
     }
 
     /// How long the loop may sleep at `now`: until the next health write, a

@@ -17,7 +17,7 @@ final class DaemonMonitoring {
     static let alertInterval = 2.0
     /// Overrides `monitoring.metrics_listen` (tests ask for port 0; two
     /// daemons on one machine need two ports); empty means unset.
-    static let listenVariable = "STOREKEEPER_METRICS_LISTEN"
+    static let listenVariable = ProcessEnvironment.Variable.metricsListen.rawValue
 
     let board: DaemonStatusBoard
     private let cleanups: CleanupRequestQueue
@@ -31,6 +31,8 @@ final class DaemonMonitoring {
     private var alertLog = AlertLog()
     private var nextAlertCheck = 0.0
     private var nextTextfile = 0.0
+    /// The first sample is taken at once, so a fresh daemon's page has a point.
+    private var nextHistorySample = 0.0
     private var textfileFailing = false
 
     /// Binds the listener now, so a port in use stops the daemon at startup.
@@ -49,7 +51,7 @@ final class DaemonMonitoring {
             return
         }
         var listen = configuration.monitoring.metricsListen
-        if let override = environment[Self.listenVariable], !override.isEmpty {
+        if let override = ProcessEnvironment(environment)[.metricsListen] {
             if let problem = configuration.monitoring.listenProblem(override) {
                 throw ConfigError(file: "environment", line: nil, key: Self.listenVariable, message: problem)
             }
@@ -115,6 +117,20 @@ final class DaemonMonitoring {
         if now >= nextTextfile {
             nextTextfile = now + Self.textfileInterval
             writeTextfile(store: store)
+        }
+        if now >= nextHistorySample {
+            nextHistorySample = now + Double(configuration.monitoring.historyIntervalSeconds)
+            try sampleUsage(store: store)
+        }
+    }
+
+    /// Copies `usage` into `usage_history` and prunes what is older than the
+    /// history's retention, a bounded step at a time.
+    private func sampleUsage(store: IndexStore) throws {
+        let wall = WallClock.now()
+        try store.write {
+            try store.recordUsageSample(at: wall)
+            try store.pruneUsageHistory(before: wall - configuration.monitoring.historyRetentionSeconds)
         }
     }
 

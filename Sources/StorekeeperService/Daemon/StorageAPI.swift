@@ -13,12 +13,12 @@ import StorekeeperSystem
 final class StorageAPI {
     private let shared: SharedConfiguration
     /// What is in force now: a SIGHUP reload replaces it between requests.
-    private var configuration: Configuration { shared.current }
-    private let layout: StorageLayout
+    var configuration: Configuration { shared.current }
+    let layout: StorageLayout
     private let logger: Logger
     private let environment: [String: String]
     private let currentDirectory: String
-    private let board: DaemonStatusBoard
+    let board: DaemonStatusBoard
     private let cleanups: CleanupRequestQueue
     /// Opened on first use, on this thread; dropped after an error and reopened.
     private var openStore: IndexStore?
@@ -54,6 +54,10 @@ final class StorageAPI {
         _ route: StorageRoute, query: [(name: String, value: String)], responder: HTTPResponder
     ) throws -> HTTPResponse? {
         switch route {
+        case .page:
+            HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: Array(try statusPage().render().utf8))
+        case .history:
+            try history(query)
         case .metrics:
             HTTPResponse(
                 status: .ok, contentType: MetricsRenderer.contentType,
@@ -69,7 +73,7 @@ final class StorageAPI {
         }
     }
 
-    private func store() throws -> IndexStore {
+    func store() throws -> IndexStore {
         // The daemon rebuilds an index that was deleted or replaced under it;
         // a connection to the old file would answer from a file nobody writes.
         if let openStore, openStore.openedFile?.loss(at: layout.indexPath) == nil { return openStore }

@@ -4,26 +4,31 @@ import StorekeeperHTTP
 /// query parameters it knows. The dispatch, the 404 hint, the 405 answer and
 /// its `Allow` header all come from here, so an endpoint is added in one place.
 enum StorageRoute: CaseIterable {
+    /// The status page, for people.
+    case page
     case metrics
     case health
     case stats
     case validate
     case cleanup
+    case history
 
     var path: String {
         switch self {
+        case .page: "/"
         case .metrics: "/metrics"
         case .health: "/health"
         case .stats: "/api/v1/storage/stats"
         case .validate: "/api/v1/storage/validate"
         case .cleanup: "/api/v1/storage/cleanup"
+        case .history: "/api/v1/storage/history"
         }
     }
 
     /// Reads answer `HEAD` too (the server sends their head without the body).
     var methods: [String] {
         switch self {
-        case .metrics, .health, .stats, .validate: ["GET", "HEAD"]
+        case .page, .metrics, .health, .stats, .validate, .history: ["GET", "HEAD"]
         case .cleanup: ["POST"]
         }
     }
@@ -31,7 +36,8 @@ enum StorageRoute: CaseIterable {
     var queryParameters: Set<String> {
         switch self {
         case .cleanup: ["dry_run"]
-        case .metrics, .health, .stats, .validate: []
+        case .history: ["days"]
+        case .page, .metrics, .health, .stats, .validate: []
         }
     }
 

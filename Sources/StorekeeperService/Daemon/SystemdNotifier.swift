@@ -1,4 +1,5 @@
 import Glibc
+import StorekeeperConfig
 import StorekeeperSystem
 
 /// The sd_notify(3) protocol without libsystemd: one datagram with
@@ -11,7 +12,7 @@ public enum SystemdNotifier {
     /// Sends `state`; returns false when there is no socket to notify.
     @discardableResult
     public static func notify(_ state: String, environment: [String: String]) throws(SystemCallError) -> Bool {
-        guard let socketName = environment["NOTIFY_SOCKET"], !socketName.isEmpty else { return false }
+        guard let socketName = ProcessEnvironment(environment)[.notifySocket] else { return false }
         var (storage, length) = try address(socketName)
         let socket = FileDescriptor(
             owning: try systemCall("socket") {

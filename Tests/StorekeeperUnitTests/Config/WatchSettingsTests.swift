@@ -49,3 +49,15 @@ import Testing
         #expect(FileSystemType(magic: 0xEF53).description == "local (0xef53)")
     }
 }
+
+extension WatchSettingsTests {
+    @Test func inotifyIsRefusedOnlyOnASharedFilesystem() {
+        let nfs = FileSystemType(magic: 0x6969)
+        let ext4 = FileSystemType(magic: 0xEF53)
+        let refusal = WatchSettings(mode: .inotify).inotifyRefusal(base: "/mnt/media", filesystem: nfs)
+        #expect(refusal?.hasPrefix("/mnt/media is on nfs: inotify cannot see changes made by other machines") == true)
+        #expect(refusal?.contains("storage.watch.mode: poll") == true)
+        #expect(WatchSettings(mode: .poll).inotifyRefusal(base: "/mnt/media", filesystem: nfs) == nil)
+        #expect(WatchSettings(mode: .inotify).inotifyRefusal(base: "/srv", filesystem: ext4) == nil)
+    }
+}
