@@ -8,12 +8,3 @@ public enum JobName: String, CaseIterable, Sendable {
     case pruneEvents = "prune_events"
     case verify
 }
-
-/// For callers that still spell a job by its stored name; only the names of
-/// `JobName` exist, and any other stops the program.
-extension JobName: ExpressibleByStringLiteral {
-    public init(stringLiteral name: String) {
-        guard let job = JobName(rawValue: name) else { preconditionFailure("no job is called '\(name)'") }
-        self = job
-    }
-}

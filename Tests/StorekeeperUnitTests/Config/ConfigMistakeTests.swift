@@ -180,11 +180,11 @@ import Testing
         try store.registerJob(name: "cleanup", schedule: "0 2 * * *", nextRunAt: now - 3600)
         let scheduler = JobScheduler(store: store, logger: Logger(minimumLevel: .error), now: { now })
         try scheduler.register([
-            JobScheduler.Job(name: "temp_cleanup", schedule: "0 * * * *") { "ok" },
-            JobScheduler.Job(name: "cleanup", schedule: "0 2 * * *") { "ok" },
+            JobScheduler.Job(name: .tempCleanup, schedule: "0 * * * *") { "ok" },
+            JobScheduler.Job(name: .cleanup, schedule: "0 2 * * *") { "ok" },
         ])
         #expect(scheduler.nextDue == now - 3600)
-        #expect(scheduler.runDue() == ["cleanup"])
+        #expect(scheduler.runDue() == [.cleanup])
         #expect(scheduler.nextDue == now + 30 * 60, "the hourly job runs at 01:00, not in 2031")
         #expect(try store.job(named: "temp_cleanup")?.nextRunAt == now + 30 * 60)
     }
