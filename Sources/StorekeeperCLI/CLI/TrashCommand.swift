@@ -95,7 +95,7 @@ enum TrashCommand {
         layout.spaceReserve.releaseIfDiskFull()
         let store = try IndexStore(path: layout.indexPath)
         let purge = try Trash(layout: layout, store: store)
-            .empty(olderThan: olderThan, now: WallClock.now(), cause: "manual")
+            .empty(olderThan: olderThan, now: WallClock.now(), cause: .manual)
         if json {
             Console.out(
                 JSONValue.object([

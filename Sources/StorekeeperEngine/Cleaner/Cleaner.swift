@@ -25,15 +25,6 @@ public final class Cleaner {
             self.dryRun = dryRun
             self.categories = categories
         }
-
-        /// For callers that still name the trigger by its stored text; only
-        /// the texts of `CleanupTrigger` exist.
-        public init(trigger: String, dryRun: Bool, categories: Set<String>? = nil) {
-            guard let known = CleanupTrigger(rawValue: trigger) else {
-                preconditionFailure("no cleanup trigger is called '\(trigger)'")
-            }
-            self.init(trigger: known, dryRun: dryRun, categories: categories)
-        }
     }
 
     /// Eviction stops once a category is under this share of its quota, so a
@@ -133,8 +124,7 @@ public final class Cleaner {
             run.deleteInsteadOfTrash = true
             if let purgeable {
                 // The trash is the cheapest space there is: all of it goes.
-                run.report.add(
-                    try purgeable.empty(olderThan: nil, now: run.startedAt, cause: CleanupCause.lowDisk.rawValue))
+                run.report.add(try purgeable.empty(olderThan: nil, now: run.startedAt, cause: .lowDisk))
             }
         }
         for policy in selected(request) {

@@ -9,7 +9,7 @@ extension Trash {
     /// its info file, then its row, with a `delete` event. Entries with a
     /// problem go by the time they are aged by (see `TrashedItem.Problem`). An
     /// entry that cannot be removed is reported in `failures` and left.
-    public func empty(olderThan seconds: Int64?, now: Int64, cause: String = "trash_retention") throws -> TrashPurge {
+    public func empty(olderThan seconds: Int64?, now: Int64, cause: TrashPurgeCause = .retention) throws -> TrashPurge {
         var purge = TrashPurge()
         if let seconds, seconds < 0 { return purge }
         for item in try list() where seconds.map({ now - item.deletedAt >= $0 }) ?? true {
@@ -25,7 +25,7 @@ extension Trash {
                 try? store.record(
                     IndexEvent(
                         time: clock(), action: .error, path: item.originalPath.isEmpty ? nil : item.originalPath,
-                        newPath: item.trashName, category: item.category, size: item.size, cause: cause,
+                        newPath: item.trashName, category: item.category, size: item.size, cause: cause.rawValue,
                         detail: "cannot purge from the trash: \(error)"))
                 continue
             }
@@ -42,7 +42,7 @@ extension Trash {
         return purge
     }
 
-    private func record(purged item: TrashedItem, freed: Int64, cause: String) throws {
+    private func record(purged item: TrashedItem, freed: Int64, cause: TrashPurgeCause) throws {
         try store.write {
             try store.deleteTrashRow(item.trashName)
             try store.addCleanupTotals(
@@ -51,7 +51,7 @@ extension Trash {
             try store.record(
                 IndexEvent(
                     time: clock(), action: .delete, path: item.originalPath.isEmpty ? nil : item.originalPath,
-                    newPath: item.trashName, category: item.category, size: freed, cause: cause,
+                    newPath: item.trashName, category: item.category, size: freed, cause: cause.rawValue,
                     detail: item.problem.map { "\($0)" }))
         }
     }

@@ -13,3 +13,15 @@ public struct TrashPurge: Equatable, Sendable {
 
     public init() {}
 }
+
+/// Why the trash was emptied: the `cause` of its `delete` events. The raw
+/// value is what the index stores (`events.cause`) and what operators query
+/// with sqlite3: it never changes.
+public enum TrashPurgeCause: String, Sendable, CaseIterable {
+    /// The entry outlived `cleanup.trash_retention`.
+    case retention = "trash_retention"
+    /// `storekeeper trash empty`.
+    case manual
+    /// The disk is below its alert threshold: the whole trash goes first.
+    case lowDisk = "low_disk"
+}
