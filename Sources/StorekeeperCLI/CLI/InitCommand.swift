@@ -61,7 +61,7 @@ enum InitCommand {
         let path = directory + "/.gitkeep"
         if FileSystemPaths.exists(path) { return }
         let descriptor = try FileDescriptor.open(
-            PathBytes.bytes(path), flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
+            PathBytes.bytes(path), access: .writeOnly, options: [.create, .exclusive, .noFollow], mode: 0o644)
         _ = fchmod(descriptor.rawValue, 0o644)
     }
 

@@ -52,7 +52,9 @@ extension Cleaner {
     /// the base) and never one that still holds anything (a `.gitkeep` included):
     /// `rmdir` refuses a non-empty folder, so a file written meanwhile is safe.
     func removeEmptiedDirectories(_ directories: Set<[UInt8]>) -> Int {
-        guard let base = try? FileDescriptor.open(PathBytes.bytes(layout.basePath), flags: O_RDONLY | O_DIRECTORY),
+        guard
+            let base = try? FileDescriptor.open(
+                PathBytes.bytes(layout.basePath), access: .readOnly, options: .directory),
             let parents = try? ParentDirectories(base: base)
         else { return 0 }
         // Deepest first, a level at a time, so a parent is tried after its children.

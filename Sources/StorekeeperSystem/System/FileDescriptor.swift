@@ -38,15 +38,6 @@ public final class FileDescriptor {
         return FileDescriptor(owning: fd)
     }
 
-    /// `open` for callers that still spell the flags as raw `O_*` bits.
-    public static func open(
-        _ path: [UInt8], relativeTo directory: FileDescriptor? = nil, flags: Int32, mode: mode_t = 0
-    ) throws(SystemCallError) -> FileDescriptor {
-        try open(
-            path, relativeTo: directory, access: FileAccess(flags: flags),
-            options: OpenOptions(rawValue: flags & ~(O_ACCMODE | O_CLOEXEC)), mode: mode)
-    }
-
     /// Opens a directory without following a symlink in its last component.
     public static func openDirectory(
         _ path: [UInt8], relativeTo directory: FileDescriptor? = nil

@@ -13,15 +13,6 @@ public enum FileAccess: Sendable, Equatable {
         case .readWrite: O_RDWR
         }
     }
-
-    /// The access mode spelled in raw `open` flags.
-    init(flags: Int32) {
-        switch flags & O_ACCMODE {
-        case O_WRONLY: self = .writeOnly
-        case O_RDWR: self = .readWrite
-        default: self = .readOnly
-        }
-    }
 }
 
 /// How `open` treats the path and the file, beside the access mode. Every

@@ -34,13 +34,3 @@ package func systemCall<Result: BinaryInteger>(
         throw SystemCallError(call: call, path: path, errno: code)
     }
 }
-
-/// The funnel under its former name, for the call sites not moved yet.
-@inline(__always)
-package func retryingEINTR<Result: BinaryInteger>(
-    _ call: String,
-    path: [UInt8]? = nil,
-    _ body: () -> Result
-) throws(SystemCallError) -> Result {
-    try systemCall(call, path: path, body)
-}

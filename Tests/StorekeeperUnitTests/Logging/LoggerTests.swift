@@ -23,7 +23,7 @@ import Testing
         directory = try TemporaryDirectory()
         standardErrorPath = directory.path("stderr")
         standardErrorFile = try FileDescriptor.open(
-            Array(standardErrorPath.utf8), flags: O_WRONLY | O_CREAT | O_APPEND, mode: 0o600)
+            Array(standardErrorPath.utf8), access: .writeOnly, options: [.create, .append], mode: 0o600)
     }
 
     private func contents(_ path: String) -> String {
