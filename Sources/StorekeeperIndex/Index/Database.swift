@@ -6,16 +6,16 @@ import Glibc
 /// busy timeout, so readers (`sqlite3`, `stats`) never block the writer.
 public final class Database {
     let handle: OpaquePointer
-    public let path: String
+    let path: String
     /// Opened in exclusive locking mode because the disk had no room for the
     /// WAL's shared-memory file: no other process can read the index while
     /// this connection is open, so a long-lived owner reopens it once there is room.
-    public let lockedExclusively: Bool
+    let lockedExclusively: Bool
     private var statements: [String: Statement] = [:]
 
-    public enum Mode { case readWrite, readOnly }
+    enum Mode { case readWrite, readOnly }
 
-    public init(path: String, mode: Mode = .readWrite, busyTimeoutMilliseconds: Int32 = 5000) throws(DatabaseError) {
+    init(path: String, mode: Mode = .readWrite, busyTimeoutMilliseconds: Int32 = 5000) throws(DatabaseError) {
         self.path = path
         do {
             handle = try Self.open(path, mode: mode, busyTimeoutMilliseconds: busyTimeoutMilliseconds, exclusive: false)
@@ -68,14 +68,14 @@ public final class Database {
     /// For a connection whose file was lost (deleted, replaced, truncated):
     /// closing it then leaves the WAL alone instead of writing it into a
     /// file that is no longer the database.
-    public func skipCheckpointOnClose() {
+    func skipCheckpointOnClose() {
         _ = storekeeper_sqlite3_skip_checkpoint_on_close(handle)
     }
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
     /// Runs one or more statements that take no parameters (DDL, pragmas).
-    public func execute(_ sql: String) throws(DatabaseError) {
+    func execute(_ sql: String) throws(DatabaseError) {
         var message: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &message)
         if code != SQLITE_OK {
@@ -86,7 +86,7 @@ public final class Database {
     }
 
     /// A prepared statement for `sql`, compiled once per connection and reused.
-    public func statement(_ sql: String) throws(DatabaseError) -> Statement {
+    func statement(_ sql: String) throws(DatabaseError) -> Statement {
         if let cached = statements[sql] { return cached }
         let statement = try Statement(database: self, sql: sql)
         statements[sql] = statement
@@ -101,7 +101,7 @@ public final class Database {
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it
     /// returns, rolled back when it throws, and the first error is rethrown.
-    public func transaction<T>(_ body: () throws -> T) throws -> T {
+    func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
         let result: T
         do {
@@ -121,11 +121,11 @@ public final class Database {
 
     /// True between a `BEGIN` and its end, or while a statement holds the
     /// implicit transaction of an unfinished step.
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
-    public var changes: Int { Int(sqlite3_changes64(handle)) }
+    var changes: Int { Int(sqlite3_changes64(handle)) }
 
-    public var userVersion: Int {
+    var userVersion: Int {
         get throws(DatabaseError) {
             try statement("PRAGMA user_version").firstRow { Int($0.int64(0)) } ?? 0
         }

@@ -4,7 +4,7 @@ import StorekeeperConfig
 /// The index: the one place that knows the SQL of `files`, `usage`, `events`,
 /// `categories` and `meta`. Everything else speaks in `IndexedFile`s.
 public final class IndexStore {
-    public let database: Database
+    let database: Database
     /// The file opened, by device and inode (see `IndexStore+FileCheck`).
     public let openedFile: IndexFileIdentity?
     /// When `checkIntegrity` last passed (monotonic seconds), so a daemon that

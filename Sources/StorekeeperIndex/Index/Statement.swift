@@ -1,12 +1,13 @@
 import CSQLite
 
+// swift-format-ignore: AlwaysUseLowerCamelCase
 /// SQLite copies bound text and blobs at once, so callers' buffers may go away.
 let SQLITE_TRANSIENT = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 /// A prepared statement, owned by exactly one `Database` and finalized once.
-public final class Statement {
+final class Statement {
     let handle: OpaquePointer
-    public let sql: String
+    let sql: String
     unowned let database: Database
 
     init(database: Database, sql: String) throws(DatabaseError) {
@@ -24,7 +25,7 @@ public final class Statement {
 
     /// Binds values to `?1, ?2, …`; the last use left the statement reset
     /// with no bindings.
-    public func bind(_ values: [DatabaseValue]) {
+    func bind(_ values: [DatabaseValue]) {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
         let expected = Int(sqlite3_bind_parameter_count(handle))
@@ -53,7 +54,7 @@ public final class Statement {
     /// Runs a statement as a command. One that returns rows (a pragma that
     /// answers, `RETURNING`) is stepped to its end, as GRDB does: the rows
     /// after the first may still have work to do.
-    public func execute(_ values: [DatabaseValue] = []) throws(DatabaseError) {
+    func execute(_ values: [DatabaseValue] = []) throws(DatabaseError) {
         bind(values)
         defer { endUse() }
         while true {
@@ -64,7 +65,7 @@ public final class Statement {
     }
 
     /// Steps through every result row, handing each to `body` while it is current.
-    public func forEachRow(_ values: [DatabaseValue] = [], _ body: (Row) throws -> Void) throws {
+    func forEachRow(_ values: [DatabaseValue] = [], _ body: (Row) throws -> Void) throws {
         bind(values)
         defer { endUse() }
         while true {
@@ -76,7 +77,7 @@ public final class Statement {
     }
 
     /// The first row mapped by `transform`, or nil when there is none.
-    public func firstRow<T>(_ values: [DatabaseValue] = [], _ transform: (Row) -> T) throws(DatabaseError) -> T? {
+    func firstRow<T>(_ values: [DatabaseValue] = [], _ transform: (Row) -> T) throws(DatabaseError) -> T? {
         bind(values)
         defer { endUse() }
         let code = sqlite3_step(handle)
@@ -105,32 +106,32 @@ public final class Statement {
 }
 
 /// A value bound to a statement. Text is bytes, never a lossy `String`.
-public enum DatabaseValue: Equatable, Sendable {
+enum DatabaseValue: Equatable, Sendable {
     case null
     case integer(Int64)
     case real(Double)
     case text([UInt8])
 
-    public static func string(_ value: String) -> DatabaseValue { .text(Array(value.utf8)) }
-    public static func int(_ value: Int) -> DatabaseValue { .integer(Int64(value)) }
-    public static func optional(_ value: Int64?) -> DatabaseValue { value.map(DatabaseValue.integer) ?? .null }
+    static func string(_ value: String) -> DatabaseValue { .text(Array(value.utf8)) }
+    static func int(_ value: Int) -> DatabaseValue { .integer(Int64(value)) }
+    static func optional(_ value: Int64?) -> DatabaseValue { value.map(DatabaseValue.integer) ?? .null }
 }
 
 /// The current row of a stepping statement; valid only inside the callback.
-public struct Row {
+struct Row {
     let handle: OpaquePointer
 
-    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
-    public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
-    public func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
-    public func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    func optionalInt64(_ column: Int32) -> Int64? { isNull(column) ? nil : int64(column) }
+    func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
 
-    public func bytes(_ column: Int32) -> [UInt8] {
+    func bytes(_ column: Int32) -> [UInt8] {
         guard let text = sqlite3_column_text(handle, column) else { return [] }
         let count = Int(sqlite3_column_bytes(handle, column))
         return Array(UnsafeBufferPointer(start: text, count: count))
     }
 
-    public func string(_ column: Int32) -> String { String(decoding: bytes(column), as: UTF8.self) }
-    public func optionalString(_ column: Int32) -> String? { isNull(column) ? nil : string(column) }
+    func string(_ column: Int32) -> String { String(decoding: bytes(column), as: UTF8.self) }
+    func optionalString(_ column: Int32) -> String? { isNull(column) ? nil : string(column) }
 }

@@ -4,11 +4,12 @@ import StorekeeperCLI
 import StorekeeperConfig
 import StorekeeperEngine
 import StorekeeperHTTP
-import StorekeeperIndex
 import StorekeeperMonitoring
 import StorekeeperService
 import StorekeeperSystem
 import Testing
+
+@testable import StorekeeperIndex
 
 /// The scanner merges the walk with the index in path order, so the walk must
 /// emit paths in exactly SQLite's BINARY order, whatever bytes the names hold.
