@@ -12,6 +12,7 @@ private let renameat2Function: Renameat2? = {
     return unsafeBitCast(symbol, to: Renameat2.self)
 }()
 
+// swift-format-ignore: AlwaysUseLowerCamelCase
 private let RENAME_NOREPLACE: UInt32 = 1
 
 extension FileDescriptor {
