@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 @testable import StorekeeperCLI
@@ -80,7 +81,7 @@ import Testing
         #expect(entry.mountID != nil, "this kernel reports mount ids")
     }
 
-    @Test(.enabled(if: getuid() == 0, "bind mounts need root"))
+    @Test(.enabled(if: geteuid() == 0, "bind mounts need root"))
     func aBindMountOfTheSameFilesystemIsAMountPoint() throws {
         try make("mkdir -p base/temp/bound base/temp/plain outside && echo secret > outside/secret")
         let target = directory.path("base/temp/bound")
@@ -103,7 +104,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: getuid() == 0, "bind mounts need root"))
+    @Test(.enabled(if: geteuid() == 0, "bind mounts need root"))
     func removeTreeStopsAtABindMountWithoutTouchingIt() throws {
         try make("mkdir -p base/job/mnt outside && echo keep > outside/keep && chmod 0755 outside && echo a > base/job/a")
         let target = directory.path("base/job/mnt")
