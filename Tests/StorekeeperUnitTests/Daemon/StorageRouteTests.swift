@@ -20,8 +20,8 @@ import Testing
         let body = Self.body(response)
         #expect(
             body.contains(
-                "no such endpoint: /nope (try /metrics, /health, /api/v1/storage/stats, /api/v1/storage/validate, "
-                    + "POST /api/v1/storage/cleanup)"))
+                "no such endpoint: /nope (try /, /metrics, /health, /api/v1/storage/stats, /api/v1/storage/validate, "
+                    + "POST /api/v1/storage/cleanup, /api/v1/storage/history)"))
     }
 
     @Test func aWrongMethodIsToldWhatIsAllowed() {
