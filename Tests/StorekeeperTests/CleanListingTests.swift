@@ -1,5 +1,8 @@
 import Foundation
 import Glibc
+import TestSupport
+import Testing
+
 @testable import StorekeeperCLI
 @testable import StorekeeperConfig
 @testable import StorekeeperEngine
@@ -8,8 +11,6 @@ import Glibc
 @testable import StorekeeperMonitoring
 @testable import StorekeeperService
 @testable import StorekeeperSystem
-import TestSupport
-import Testing
 
 /// What `clean` tells an operator beyond its counts: which files go and why
 /// (`--list`, the JSON `files` array), a progress line on a terminal, and
@@ -22,7 +23,8 @@ import Testing
         // One expired temp file with a newline in its name, and frames over their quota.
         try tree.sh(
             "mkdir -p temp/p frames/v && printf x > $'temp/p/old\\nname' && touch -d '2 days ago' $'temp/p/old\\nname'"
-                + " && for i in 0 1 2 3; do head -c 4096 /dev/zero > frames/v/f$i; touch -d \"$((5 - i)) hours ago\" frames/v/f$i; done")
+                + " && for i in 0 1 2 3; do head -c 4096 /dev/zero > frames/v/f$i; touch -d \"$((5 - i)) hours ago\" frames/v/f$i; done"
+        )
 
         let listed = try tree.storekeeper(["clean", "--dry-run", "--list"])
         #expect(listed.status == 0, "\(listed.stderr)")
@@ -51,7 +53,8 @@ import Testing
 
     @Test func theJSONListIsBoundedByLimitForRealRunsToo() throws {
         let tree = try TemporaryTree.initialized()
-        try tree.sh("mkdir -p temp/p && for i in 1 2 3 4 5; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
+        try tree.sh(
+            "mkdir -p temp/p && for i in 1 2 3 4 5; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
 
         let (status, json, output) = try tree.clean(["--limit", "2"])
         #expect(status == 0, "\(output)")
@@ -67,10 +70,12 @@ import Testing
 
     @Test func theTextListSaysHowManyItLeftOut() throws {
         let tree = try TemporaryTree.initialized()
-        try tree.sh("mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
+        try tree.sh(
+            "mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
         let listed = try tree.storekeeper(["clean", "--dry-run", "--list", "--limit", "1"])
         #expect(listed.status == 0, "\(listed.stderr)")
-        #expect(listed.stdout.split(separator: "\n").filter { $0.hasPrefix("expired: ") }.count == 1, "\(listed.stdout)")
+        #expect(
+            listed.stdout.split(separator: "\n").filter { $0.hasPrefix("expired: ") }.count == 1, "\(listed.stdout)")
         #expect(listed.stdout.contains("... and 2 more files (raise --limit to list them)"), "\(listed.stdout)")
     }
 
@@ -84,7 +89,8 @@ import Testing
         #expect(moved.stdout.contains("0 skipped, 0 errors."), "\(moved.stdout)")
 
         let deleted = try TemporaryTree.initialized()
-        try deleted.sh("mkdir -p temp/p && echo 1 > temp/p/a && echo 2 > temp/p/b && touch -d '2 days ago' temp/p/a temp/p/b")
+        try deleted.sh(
+            "mkdir -p temp/p && echo 1 > temp/p/a && echo 2 > temp/p/b && touch -d '2 days ago' temp/p/a temp/p/b")
         let removed = try deleted.storekeeper(["clean"])
         #expect(removed.stdout.contains(": removed 2 files, "), "\(removed.stdout)")
     }
@@ -103,7 +109,8 @@ import Testing
             return
         }
         let tree = try TemporaryTree.initialized()
-        try tree.sh("mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
+        try tree.sh(
+            "mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
         // script(1) gives the command a pseudo-terminal for stdout and stderr alike.
         func onTerminal(_ arguments: String) throws -> String {
             let command = "'\(StorekeeperBinary.path)' clean \(arguments) --config '\(tree.configPath)'"

@@ -19,7 +19,9 @@ import Testing
 
     @Test func oldTempFilesAreRemovedAndNewOnesKept() throws {
         let tree = try TemporaryTree.initialized()
-        try tree.sh("mkdir -p temp/p1 && echo old > temp/p1/old.tmp && touch -d '2 days ago' temp/p1/old.tmp && echo new > temp/p1/new.tmp")
+        try tree.sh(
+            "mkdir -p temp/p1 && echo old > temp/p1/old.tmp && touch -d '2 days ago' temp/p1/old.tmp && echo new > temp/p1/new.tmp"
+        )
         let (status, json, output) = try tree.clean()
         #expect(status == 0, "\(output)")
         #expect(json.category("temp")["files_removed"] as? Int == 1)
@@ -33,9 +35,11 @@ import Testing
 
     @Test func aDryRunChangesNothingOnDiskOrInTheIndex() throws {
         let tree = try TemporaryTree.initialized()
-        try tree.sh("mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
+        try tree.sh(
+            "mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
         #expect(try tree.storekeeper(["scan"]).status == 0)
-        let snapshot = "SELECT (SELECT group_concat(path || size || mtime) FROM files), (SELECT group_concat(category || files || bytes) FROM usage), (SELECT count(*) FROM events)"
+        let snapshot =
+            "SELECT (SELECT group_concat(path || size || mtime) FROM files), (SELECT group_concat(category || files || bytes) FROM usage), (SELECT count(*) FROM events)"
         let before = try tree.sqlite(snapshot)
         let (status, json, output) = try tree.clean(["--dry-run", "--no-scan"])
         #expect(status == 0, "\(output)")
@@ -47,7 +51,9 @@ import Testing
 
     @Test func outputsAreKeptAfterAHundredYearsAndOverQuota() throws {
         let tree = try TemporaryTree.initialized("  quotas:\n    outputs: 10\n")
-        try tree.sh("mkdir -p outputs/2020-01-01 && head -c 100 /dev/zero > outputs/2020-01-01/final.mp4 && touch -d '100 years ago' outputs/2020-01-01/final.mp4")
+        try tree.sh(
+            "mkdir -p outputs/2020-01-01 && head -c 100 /dev/zero > outputs/2020-01-01/final.mp4 && touch -d '100 years ago' outputs/2020-01-01/final.mp4"
+        )
         let (status, json, output) = try tree.clean()
         #expect(status == 0, "\(output)")
         #expect(tree.exists("outputs/2020-01-01/final.mp4"))
@@ -67,7 +73,8 @@ import Testing
     @Test(.enabled(if: geteuid() == 0, "makes a file immutable (chattr +i), which needs root"))
     func anUndeletableFileIsAnErrorThatDoesNotStopTheRun() throws {
         let tree = try TemporaryTree.initialized()
-        try tree.sh("mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
+        try tree.sh(
+            "mkdir -p temp/p && for i in 1 2 3; do echo $i > temp/p/f$i; done && touch -d '3 days ago' temp/p/*")
         // chmod 444 does not stop unlink, though the earlier design's test assumed it did:
         // an immutable folder does, even for root.
         let chattr = try Shell.run(["chattr", "+i", tree.base + "/temp/p/f2"], in: "/")
@@ -84,12 +91,15 @@ import Testing
         // The log, the run's row and the metric agree: a run with an error failed.
         #expect(output.contains("cleanup finished") && output.contains("status=failed"), "\(output)")
         #expect(try tree.sqlite("SELECT status, errors FROM cleanup_runs ORDER BY id DESC LIMIT 1") == "failed|1")
-        #expect(try tree.storekeeper(["stats", "--prometheus"]).stdout.contains("storekeeper_cleanup_last_run_failed 1\n"))
+        #expect(
+            try tree.storekeeper(["stats", "--prometheus"]).stdout.contains("storekeeper_cleanup_last_run_failed 1\n"))
     }
 
     @Test func concurrentRunsRemoveEachFileOnce() throws {
         let tree = try TemporaryTree.initialized()
-        try tree.sh("for d in 1 2 3 4; do mkdir -p temp/j$d && (cd temp/j$d && touch $(seq -f 'f%g' 1 100)); done && touch -d '2 days ago' temp/j*/*")
+        try tree.sh(
+            "for d in 1 2 3 4; do mkdir -p temp/j$d && (cd temp/j$d && touch $(seq -f 'f%g' 1 100)); done && touch -d '2 days ago' temp/j*/*"
+        )
         #expect(try tree.storekeeper(["scan"]).status == 0)
         let runs = (0..<3).map { _ in Process() }
         let outputs = runs.map { _ in Pipe() }
@@ -110,7 +120,9 @@ import Testing
         }
         #expect(removed == 400)
         #expect(try tree.sqlite("SELECT count(*) FROM events WHERE action = 'delete' AND cause = 'expired'") == "400")
-        #expect(try tree.sqlite("SELECT count(DISTINCT path) FROM events WHERE action = 'delete' AND cause = 'expired'") == "400")
+        #expect(
+            try tree.sqlite("SELECT count(DISTINCT path) FROM events WHERE action = 'delete' AND cause = 'expired'")
+                == "400")
     }
 
     // MARK: Where the earlier design went wrong
@@ -119,7 +131,9 @@ import Testing
         let tree = try TemporaryTree.initialized()
         try tree.writeConfig(
             "storage:\n  base_path: \"\(tree.base)\"\n  cleanup:\n    use_trash: false\n    batch_size: 100\n")
-        try tree.sh("mkdir -p temp/big && (cd temp/big && for i in $(seq 1 250); do echo $i > f$i; done) && touch -d '2 days ago' temp/big/*")
+        try tree.sh(
+            "mkdir -p temp/big && (cd temp/big && for i in $(seq 1 250); do echo $i > f$i; done) && touch -d '2 days ago' temp/big/*"
+        )
         let (status, json, output) = try tree.clean()
         #expect(status == 0, "\(output)")
         #expect(json.category("temp")["files_removed"] as? Int == 250)
@@ -131,7 +145,9 @@ import Testing
 
     @Test func contactSheetsAreCleanedInTheirOwnFolder() throws {
         let tree = try TemporaryTree.initialized()
-        try tree.sh("mkdir -p contact-sheets/2020-01-01 contact_sheets && echo a > contact-sheets/2020-01-01/s.jpg && echo b > contact_sheets/stray.jpg && touch -d '60 days ago' contact-sheets/2020-01-01/s.jpg contact_sheets/stray.jpg")
+        try tree.sh(
+            "mkdir -p contact-sheets/2020-01-01 contact_sheets && echo a > contact-sheets/2020-01-01/s.jpg && echo b > contact_sheets/stray.jpg && touch -d '60 days ago' contact-sheets/2020-01-01/s.jpg contact_sheets/stray.jpg"
+        )
         let (status, json, _) = try tree.clean()
         #expect(status == 0)
         #expect(json.category("contact_sheets")["files_removed"] as? Int == 1)
@@ -143,7 +159,9 @@ import Testing
         // Quotas count allocated bytes: whole 4 KiB blocks, so a 150-byte file would count 4096.
         let tree = try TemporaryTree.initialized("  quotas:\n    frames: 27307\n")
         // Ten 4096-byte frames, none expired, oldest first by name.
-        try tree.sh("mkdir -p frames/v && for i in 0 1 2 3 4 5 6 7 8 9; do head -c 4096 /dev/zero > frames/v/f$i; touch -d \"$((10 - i)) hours ago\" frames/v/f$i; done")
+        try tree.sh(
+            "mkdir -p frames/v && for i in 0 1 2 3 4 5 6 7 8 9; do head -c 4096 /dev/zero > frames/v/f$i; touch -d \"$((10 - i)) hours ago\" frames/v/f$i; done"
+        )
         let (status, json, output) = try tree.clean()
         #expect(status == 0, "\(output)")
         // 40960 bytes > 27307: remove oldest until ≤ 24576 (90 %), i.e. 4 files (24576 left).
@@ -165,7 +183,9 @@ import Testing
 
     @Test func emptiedDatedFoldersGoButRootsAndGitkeepsStay() throws {
         let tree = try TemporaryTree.initialized()
-        try tree.sh("mkdir -p uploads/2020-01-01/deep temp/only && echo a > uploads/2020-01-01/deep/a && echo b > temp/only/b && touch -d '60 days ago' uploads/2020-01-01/deep/a temp/only/b && mkdir -p uploads/2020-01-02 && echo keep > uploads/2020-01-02/k")
+        try tree.sh(
+            "mkdir -p uploads/2020-01-01/deep temp/only && echo a > uploads/2020-01-01/deep/a && echo b > temp/only/b && touch -d '60 days ago' uploads/2020-01-01/deep/a temp/only/b && mkdir -p uploads/2020-01-02 && echo keep > uploads/2020-01-02/k"
+        )
         let (status, json, _) = try tree.clean()
         #expect(status == 0)
         #expect(json["directories_removed"] as? Int == 3)
@@ -204,10 +224,11 @@ import Testing
         let (status, json, output) = try tree.clean(["--no-scan"])
         #expect(status == 0, "\(output)")
         let skipped = json.category("temp")["skipped"] as? [String: Int] ?? [:]
-        #expect(skipped == [
-            "changed_size": 1, "changed_mtime": 1, "replaced_inode": 1, "vanished": 1, "now_symlink": 1,
-            "other_filesystem": 1,
-        ], "\(skipped)")
+        #expect(
+            skipped == [
+                "changed_size": 1, "changed_mtime": 1, "replaced_inode": 1, "vanished": 1, "now_symlink": 1,
+                "other_filesystem": 1,
+            ], "\(skipped)")
         #expect(json.category("temp")["files_removed"] as? Int == 1, "only the unchanged file goes")
         for name in ["size", "mtime", "inode", "symlink"] { #expect(tree.exists("temp/s/\(name)")) }
         #expect(tree.exists("temp/m/other"))
@@ -232,7 +253,8 @@ import Testing
     @Test func aFolderSwappedForASymlinkIsNeverFollowed() throws {
         let tree = try TemporaryTree.initialized()
         let outside = tree.root + "/elsewhere"
-        try tree.sh("mkdir -p temp/job && for i in 1 2 3; do echo $i > temp/job/f$i; done && touch -d '3 days ago' temp/job/*")
+        try tree.sh(
+            "mkdir -p temp/job && for i in 1 2 3; do echo $i > temp/job/f$i; done && touch -d '3 days ago' temp/job/*")
         #expect(try tree.storekeeper(["scan"]).status == 0)
         // The indexed folder moves out of the base with its files, and a symlink
         // to it takes its place: every indexed inode is still reachable by name.
@@ -253,20 +275,25 @@ import Testing
             size: "8m")
         defer { withExtendedLifetime(disk) {} }
         let base = disk.path
-        let tree = try TemporaryTree.initialized("  monitoring:\n    alert_threshold_percent: 0\n", useTrash: true, base: base)
+        let tree = try TemporaryTree.initialized(
+            "  monitoring:\n    alert_threshold_percent: 0\n", useTrash: true, base: base)
         // First, with room to spare, an expired file goes to the trash.
         let inBase = { (script: String) in try Shell.run(["bash", "-c", "set -e; " + script], in: base) }
         let exists = { (path: String) in FileManager.default.fileExists(atPath: base + "/" + path) }
-        #expect(try inBase("mkdir -p temp/x && head -c 65536 /dev/zero > temp/x/old && touch -d '3 days ago' temp/x/old").status == 0)
+        #expect(
+            try inBase("mkdir -p temp/x && head -c 65536 /dev/zero > temp/x/old && touch -d '3 days ago' temp/x/old")
+                .status == 0)
         #expect(try tree.clean().json["total_files_removed"] as? Int == 1)
         #expect(try tree.storekeeper(["trash", "list"]).stdout.contains("temp/x/old"))
         // Then 6 MiB of recent files on the 8 MiB filesystem, and a 35 % threshold.
         let fill = try inBase(
-            "mkdir -p temp/a frames/v outputs/o && for i in 1 2 3 4; do head -c 524288 /dev/zero > temp/a/t$i; touch -d \"$((10 - i)) hours ago\" temp/a/t$i; head -c 524288 /dev/zero > frames/v/f$i; head -c 524288 /dev/zero > outputs/o/o$i; done")
+            "mkdir -p temp/a frames/v outputs/o && for i in 1 2 3 4; do head -c 524288 /dev/zero > temp/a/t$i; touch -d \"$((10 - i)) hours ago\" temp/a/t$i; head -c 524288 /dev/zero > frames/v/f$i; head -c 524288 /dev/zero > outputs/o/o$i; done"
+        )
         #expect(fill.status == 0)
         // The trash is off now: what it holds is purged all the same.
         try tree.writeConfig(
-            "storage:\n  base_path: \"\(base)\"\n  cleanup:\n    use_trash: false\n  monitoring:\n    alert_threshold_percent: 35\n")
+            "storage:\n  base_path: \"\(base)\"\n  cleanup:\n    use_trash: false\n  monitoring:\n    alert_threshold_percent: 35\n"
+        )
         #expect(try FileSystemSpace.of(base).freePercent < 35)
 
         // An alert threshold alone never deletes an unexpired file.
@@ -291,7 +318,9 @@ import Testing
         for i in 1...4 { #expect(exists("outputs/o/o\(i)")) }
         #expect(exists("temp/.gitkeep"))
         #expect(try FileSystemSpace.of(base).freePercent >= 35)
-        #expect(try tree.storekeeper(["trash", "list"]).stdout.contains("temp/a/t") == false, "evictions under low disk are deleted, not trashed")
+        #expect(
+            try tree.storekeeper(["trash", "list"]).stdout.contains("temp/a/t") == false,
+            "evictions under low disk are deleted, not trashed")
         #expect(try tree.storekeeper(["verify"]).status == 0)
     }
 
@@ -302,7 +331,9 @@ import Testing
         let daemon = try DaemonProcess(tree)
         // Twelve 4096-byte files (quotas count whole blocks), oldest first by
         // name, moved in at once: 49152 bytes crosses 40960.
-        try tree.sh("mkdir -p ../q && for i in 10 11 12 13 14 15 16 17 18 19 20 21; do head -c 4096 /dev/zero > ../q/f$i; touch -d \"$((30 - i)) minutes ago\" ../q/f$i; done && mv ../q temp/q")
+        try tree.sh(
+            "mkdir -p ../q && for i in 10 11 12 13 14 15 16 17 18 19 20 21; do head -c 4096 /dev/zero > ../q/f$i; touch -d \"$((30 - i)) minutes ago\" ../q/f$i; done && mv ../q temp/q"
+        )
         try waitFor("the daemon to evict down to 90 % of the quota") {
             try tree.sqlite("SELECT bytes FROM usage WHERE category = 'temp'") == "36864"
         }

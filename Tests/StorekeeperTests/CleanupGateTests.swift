@@ -20,7 +20,8 @@ import Testing
         // Trashed an hour ago, as far as the index knows: well past the retention below.
         _ = try tree.sqlite("UPDATE trash SET deleted_at = deleted_at - 3600")
         try tree.sh(
-            "mkdir -p temp/job && printf old > temp/job/old.tmp && touch -d '3 days ago' temp/job/old.tmp && printf new > temp/job/new.tmp")
+            "mkdir -p temp/job && printf old > temp/job/old.tmp && touch -d '3 days ago' temp/job/old.tmp && printf new > temp/job/new.tmp"
+        )
         try tree.writeConfig(
             """
             storage:
@@ -89,7 +90,8 @@ import Testing
         let tree = try Self.prepared("    dry_run: true")
         let clean = try tree.storekeeper(["clean", "--json"])
         #expect(clean.status == 0, "\(clean.stderr)")
-        #expect(clean.stdout.contains("\"dry_run\": true") || clean.stdout.contains("\"dry_run\":true"), "\(clean.stdout)")
+        #expect(
+            clean.stdout.contains("\"dry_run\": true") || clean.stdout.contains("\"dry_run\":true"), "\(clean.stdout)")
         let daemon = try DaemonProcess(tree)
         let post = try HTTPClient.curl(["-X", "POST", daemon.url + "/api/v1/storage/cleanup?dry_run=false"])
         #expect(post.status == 200, "\(post.body)")
@@ -98,7 +100,9 @@ import Testing
         #expect(try daemon.stop() == 0)
         #expect(tree.exists("temp/job/old.tmp") && tree.exists("temp/job/new.tmp"))
         #expect(try Self.trashHoldsFirst(tree))
-        #expect(try tree.sqlite("SELECT count(*) FROM cleanup_runs WHERE dry_run = 0") == "1", "only the setup's run was real")
+        #expect(
+            try tree.sqlite("SELECT count(*) FROM cleanup_runs WHERE dry_run = 0") == "1",
+            "only the setup's run was real")
     }
 
     @Test func turningTheTrashOffDoesNotStrandIt() throws {

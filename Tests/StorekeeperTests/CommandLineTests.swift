@@ -21,7 +21,10 @@ import Testing
         (["frobnicate"], "unknown subcommand 'frobnicate'", "storekeeper --help"),
         (["scan", "--bogus"], "unknown option '--bogus'", "storekeeper scan --help"),
         (["scan", "extra"], "unexpected argument 'extra'", "storekeeper scan --help"),
-        (["stats", "--json", "--prometheus"], "'--json' and '--prometheus' cannot be combined", "storekeeper stats --help"),
+        (
+            ["stats", "--json", "--prometheus"], "'--json' and '--prometheus' cannot be combined",
+            "storekeeper stats --help"
+        ),
         ([], "missing subcommand", "storekeeper --help"),
         (["scan", "--config", "a.yaml"], "'--config' given twice", "storekeeper scan --help"),
     ])

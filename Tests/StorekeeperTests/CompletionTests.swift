@@ -12,7 +12,9 @@ import Testing
     static func commandsFromHelp() throws -> [(name: String, options: [String])] {
         let top = try StorekeeperBinary.run(["--help"], in: "/")
         #expect(top.status == 0, "\(top.stderr)")
-        let names = section("SUBCOMMANDS:", of: top.stdout).compactMap { $0.split(separator: " ").first.map(String.init) }
+        let names = section("SUBCOMMANDS:", of: top.stdout).compactMap {
+            $0.split(separator: " ").first.map(String.init)
+        }
         return try names.map { name in
             let help = try StorekeeperBinary.run([name, "--help"], in: "/")
             #expect(help.status == 0, "\(help.stderr)")
@@ -71,7 +73,9 @@ import Testing
             }
         }
         #expect(Self.arm("        help)", in: script) != nil)
-        for action in ["list", "restore", "empty"] { #expect(Self.arm("        trash)", in: script)?.contains(action) == true) }
+        for action in ["list", "restore", "empty"] {
+            #expect(Self.arm("        trash)", in: script)?.contains(action) == true)
+        }
 
         let tree = try TemporaryTree()
         let path = try Self.write(script, to: "storekeeper.bash", in: tree)
@@ -163,7 +167,9 @@ import Testing
     @Test func theManPageDescribesEveryCommandAndOption() throws {
         let page = try Self.generate("man")
         #expect(page.hasPrefix(".TH STOREKEEPER 1 "))
-        for header in ["NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "EXIT STATUS", "FILES", "ENVIRONMENT", "SEE ALSO"] {
+        for header in [
+            "NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "EXIT STATUS", "FILES", "ENVIRONMENT", "SEE ALSO",
+        ] {
             #expect(page.contains("\n.SH \(header)\n"), "no \(header) section")
         }
         for code in ["0", "1", "64", "78"] { #expect(page.contains("\n.TP\n\(code)\n"), "exit status \(code) missing") }
@@ -213,7 +219,8 @@ import Testing
 
     static func install(_ arguments: [String]) throws -> Shell.Result {
         try Shell.run(
-            ["bash", OperationsTests.repository + "/scripts/install.sh", "--binary", StorekeeperBinary.path] + arguments,
+            ["bash", OperationsTests.repository + "/scripts/install.sh", "--binary", StorekeeperBinary.path]
+                + arguments,
             in: OperationsTests.repository)
     }
 

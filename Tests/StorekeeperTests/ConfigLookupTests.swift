@@ -18,7 +18,8 @@ import Testing
         init() throws {
             tree = try TemporaryTree()
             try FileManager.default.createDirectory(atPath: tree.root + "/work", withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(atPath: tree.root + "/etc-storekeeper", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: tree.root + "/etc-storekeeper", withIntermediateDirectories: true)
         }
 
         func run(_ arguments: [String], in directory: String? = nil, environment extra: [String: String] = [:]) throws
@@ -38,7 +39,9 @@ import Testing
         let result = try outside.run(["stats"])
         #expect(result.status == 78)
         #expect(result.stderr.contains("no configuration file found"), "\(result.stderr)")
-        for place in ["--config", "STOREKEEPER_CONFIG", "./config/storekeeper.yaml", outside.system + "/storekeeper.yaml"] {
+        for place in [
+            "--config", "STOREKEEPER_CONFIG", "./config/storekeeper.yaml", outside.system + "/storekeeper.yaml",
+        ] {
             #expect(result.stderr.contains(place), "\(place) in \(result.stderr)")
         }
         #expect(!result.stderr.contains("cannot read config file"))
@@ -57,14 +60,17 @@ import Testing
         try "storage:\n  base_path: /srv/local\n".write(
             toFile: outside.work + "/config/storekeeper.yaml", atomically: true, encoding: .utf8)
         #expect(try outside.run(["check"]).stdout.hasPrefix("config/storekeeper.yaml: valid"))
-        #expect(try outside.run(["check"], environment: ["STOREKEEPER_CONFIG": system]).stdout.hasPrefix(system + ": valid"))
+        #expect(
+            try outside.run(["check"], environment: ["STOREKEEPER_CONFIG": system]).stdout.hasPrefix(system + ": valid")
+        )
     }
 
     @Test func aRelativeBasePathFollowsTheConfigFileAndIsSaidOnceByCheck() throws {
         let outside = try Outside()
         let folder = outside.tree.root + "/conf"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try "storage:\n  base_path: ../storage\n".write(toFile: folder + "/storekeeper.yaml", atomically: true, encoding: .utf8)
+        try "storage:\n  base_path: ../storage\n".write(
+            toFile: folder + "/storekeeper.yaml", atomically: true, encoding: .utf8)
         let base = outside.tree.base
 
         let check = try outside.run(["check", "--config", "../conf/storekeeper.yaml"])
@@ -85,7 +91,8 @@ import Testing
 
     @Test func everyMistakeIsReportedWithWhatWasMeant() throws {
         let tree = try TemporaryTree()
-        try tree.writeConfig("""
+        try tree.writeConfig(
+            """
             storage:
               base_path: \(tree.base)
               retention:
@@ -102,7 +109,9 @@ import Testing
         #expect(errors.count == 4, "\(result.stderr)")
         #expect(result.stderr.contains("Error: \(tree.configPath):4: storage.retention.tmp: no category 'tmp'"))
         #expect(result.stderr.contains("did you mean 'temp'?"))
-        #expect(result.stderr.contains("Error: \(tree.configPath):6: storage.cleanup.shedule: unknown key; did you mean 'schedule'?"))
+        #expect(
+            result.stderr.contains(
+                "Error: \(tree.configPath):6: storage.cleanup.shedule: unknown key; did you mean 'schedule'?"))
         #expect(result.stderr.contains("storage.cleanup.schedule: '0 0 30 2 *' never fires"))
         #expect(result.stderr.contains("storage.monitoring.log_levle: unknown key; did you mean 'log_level'?"))
 
@@ -113,7 +122,9 @@ import Testing
         try tree.writeConfig("storge:\n  base_path: \(tree.base)\n")
         let section = try tree.storekeeper(["check"])
         #expect(section.status == 78)
-        #expect(section.stderr.contains("storge: missing the 'storage' section; did you mean 'storage'?"), "\(section.stderr)")
+        #expect(
+            section.stderr.contains("storge: missing the 'storage' section; did you mean 'storage'?"),
+            "\(section.stderr)")
     }
 
     @Test func aMisspeltFlagOrSubcommandGetsASuggestion() throws {
@@ -129,7 +140,8 @@ import Testing
 
     @Test func statsShowsThePolicyInForceNotTheLastRunsOne() throws {
         let tree = try TemporaryTree()
-        try tree.writeConfig("storage:\n  base_path: \(tree.base)\n  retention:\n    temp: 24h\n  quotas:\n    temp: 5GiB\n")
+        try tree.writeConfig(
+            "storage:\n  base_path: \(tree.base)\n  retention:\n    temp: 24h\n  quotas:\n    temp: 5GiB\n")
         #expect(try tree.storekeeper(["init"]).status == 0)
         func temp(_ environment: [String: String] = [:]) throws -> [String: Any] {
             let result = try tree.storekeeper(["stats", "--json"], environment: environment)
@@ -142,14 +154,20 @@ import Testing
         #expect(overridden["retention_seconds"] as? Int == 7200)
 
         // An edit of the file shows at once, before any run writes the index again.
-        try tree.writeConfig("storage:\n  base_path: \(tree.base)\n  retention:\n    temp: 3d\n  quotas:\n    temp: -1\n")
+        try tree.writeConfig(
+            "storage:\n  base_path: \(tree.base)\n  retention:\n    temp: 3d\n  quotas:\n    temp: -1\n")
         let edited = try temp()
         #expect(edited["retention_seconds"] as? Int == 3 * 86_400)
         #expect(edited["quota_bytes"] as? Int == -1)
         let table = try tree.storekeeper(["stats"])
-        #expect(table.stdout.split(separator: "\n").contains { $0.hasPrefix("temp ") && $0.contains("3d") }, "\(table.stdout)")
+        #expect(
+            table.stdout.split(separator: "\n").contains { $0.hasPrefix("temp ") && $0.contains("3d") },
+            "\(table.stdout)")
         let prometheus = try tree.storekeeper(["stats", "--prometheus"])
-        #expect(prometheus.stdout.contains("storekeeper_category_retention_seconds{category=\"temp\"} 259200"), "\(prometheus.stdout)")
-        #expect(!prometheus.stdout.contains("storekeeper_category_quota_bytes{category=\"temp\"}"), "\(prometheus.stdout)")
+        #expect(
+            prometheus.stdout.contains("storekeeper_category_retention_seconds{category=\"temp\"} 259200"),
+            "\(prometheus.stdout)")
+        #expect(
+            !prometheus.stdout.contains("storekeeper_category_quota_bytes{category=\"temp\"}"), "\(prometheus.stdout)")
     }
 }

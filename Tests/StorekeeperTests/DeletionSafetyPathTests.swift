@@ -45,7 +45,13 @@ struct DeletionSafetyPathTests {
     static func boundTree() throws -> (tree: TemporaryTree, outside: String, targets: [String]) {
         let tree = try TemporaryTree.initialized()
         let outside = tree.root + "/outside"
-        #expect(try Shell.run(["bash", "-c", "mkdir -p outside/deep && echo secret > outside/old && echo deep > outside/deep/old && touch -d '90 days ago' outside/old outside/deep/old"], in: tree.root).status == 0)
+        #expect(
+            try Shell.run(
+                [
+                    "bash", "-c",
+                    "mkdir -p outside/deep && echo secret > outside/old && echo deep > outside/deep/old && touch -d '90 days ago' outside/old outside/deep/old",
+                ], in: tree.root
+            ).status == 0)
         try tree.sh("mkdir -p temp/bound frames/bound")
         return (tree, outside, [tree.base + "/temp/bound", tree.base + "/frames/bound"])
     }
@@ -57,7 +63,9 @@ struct DeletionSafetyPathTests {
 
         let scan = try tree.storekeeper(["scan"])
         #expect(scan.status == 0, "\(scan.stderr)")
-        #expect(scan.stderr.contains("not crossed: temp/bound") && scan.stderr.contains("not crossed: frames/bound"), "\(scan.stderr)")
+        #expect(
+            scan.stderr.contains("not crossed: temp/bound") && scan.stderr.contains("not crossed: frames/bound"),
+            "\(scan.stderr)")
         #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path GLOB '*/bound/*'") == "0")
 
         let (status, json, output) = try tree.clean()
@@ -90,7 +98,10 @@ struct DeletionSafetyPathTests {
     @Test func emptyingTheTrashLeavesABindMountInsideATrashedFolderAlone() throws {
         let tree = try TemporaryTree.initialized(useTrash: true)
         let outside = tree.root + "/outside"
-        #expect(try Shell.run(["bash", "-c", "mkdir outside && echo keep > outside/keep && chmod 0755 outside"], in: tree.root).status == 0)
+        #expect(
+            try Shell.run(
+                ["bash", "-c", "mkdir outside && echo keep > outside/keep && chmod 0755 outside"], in: tree.root
+            ).status == 0)
         try tree.sh(
             """
             mkdir -p .trash/files/job/mnt .trash/info
@@ -102,7 +113,8 @@ struct DeletionSafetyPathTests {
         try Self.bind(outside, target)
 
         let result = try tree.storekeeper(["trash", "empty", "--all"])
-        #expect(result.status == 1, "a purge that could not remove everything says so: \(result.stdout)\(result.stderr)")
+        #expect(
+            result.status == 1, "a purge that could not remove everything says so: \(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("job"), "\(result.stderr)")
         #expect(Self.mode(outside) == 0o755)
         #expect(Self.exists(outside + "/keep"))
@@ -112,8 +124,14 @@ struct DeletionSafetyPathTests {
     @Test func handEditedRowsCannotReachOutsideTheBaseOrIntoOutputs() throws {
         let tree = try TemporaryTree.initialized(useTrash: true)
         let victim = tree.root + "/victim"
-        #expect(try Shell.run(["bash", "-c", "mkdir victim && echo secret > victim/secret && touch -d '90 days ago' victim/secret"], in: tree.root).status == 0)
-        try tree.sh("mkdir -p temp/x outputs && echo x > temp/x/decoy && echo film > outputs/render.mp4 && touch -d '400 days ago' outputs/render.mp4")
+        #expect(
+            try Shell.run(
+                ["bash", "-c", "mkdir victim && echo secret > victim/secret && touch -d '90 days ago' victim/secret"],
+                in: tree.root
+            ).status == 0)
+        try tree.sh(
+            "mkdir -p temp/x outputs && echo x > temp/x/decoy && echo film > outputs/render.mp4 && touch -d '400 days ago' outputs/render.mp4"
+        )
         #expect(try tree.storekeeper(["scan"]).status == 0)
 
         var outsideStatus = stat()

@@ -34,14 +34,18 @@ import Testing
         var helps: [String: String] = [:]
         var checked = 0
         for (file, number, line) in try Self.documentation() {
-            for (command, range) in Self.matches(#"storekeeper ([a-z]+)"#, in: line, group: 1) where commands.contains(command) {
+            for (command, range) in Self.matches(#"storekeeper ([a-z]+)"#, in: line, group: 1)
+            where commands.contains(command) {
                 // The invocation ends where its code span, cell or shell command does.
                 let rest = String(line[range.upperBound...])
-                let invocation = rest.components(separatedBy: "`").first?
+                let invocation =
+                    rest.components(separatedBy: "`").first?
                     .components(separatedBy: " | ").first?.components(separatedBy: ";").first?
                     .components(separatedBy: "&&").first?.components(separatedBy: " #").first ?? rest
                 for (flag, _) in Self.matches(#"(?<![\w-])--[a-z][a-z-]*"#, in: invocation) {
-                    if helps[command] == nil { helps[command] = try StorekeeperBinary.run([command, "--help"], in: "/").stdout }
+                    if helps[command] == nil {
+                        helps[command] = try StorekeeperBinary.run([command, "--help"], in: "/").stdout
+                    }
                     let help = helps[command] ?? ""
                     checked += 1
                     #expect(
@@ -57,7 +61,9 @@ import Testing
         var checked = 0
         for (file, number, line) in try Self.documentation() {
             // Not after a '/', '.' or word: `./config/…` or `/etc/storekeeper/config` are not repository paths.
-            for (named, _) in Self.matches(#"(?<![\w./-])(?:scripts|config|schema|Sources|Tests|docs)/[A-Za-z0-9_./+*-]*"#, in: line) {
+            for (named, _) in Self.matches(
+                #"(?<![\w./-])(?:scripts|config|schema|Sources|Tests|docs)/[A-Za-z0-9_./+*-]*"#, in: line)
+            {
                 var path = named
                 while let last = path.last, ".,:)".contains(last) { path.removeLast() }
                 checked += 1
@@ -87,11 +93,13 @@ import Testing
         #expect(metrics.status == 200)
         // HELP and TYPE are written for every family, even one with no sample
         // yet (a labelled counter before its first event).
-        let served = Set(Self.matches(#"(?m)^# (?:HELP|TYPE) (storekeeper_[a-z0-9_]+) "#, in: metrics.body, group: 1).map(\.0))
+        let served = Set(
+            Self.matches(#"(?m)^# (?:HELP|TYPE) (storekeeper_[a-z0-9_]+) "#, in: metrics.body, group: 1).map(\.0))
         #expect(served.count > 10, "no families in:\n\(metrics.body)")
         for (name, place) in documented.sorted(by: { $0.key < $1.key }) {
             let family = ["_bucket", "_sum", "_count"].reduce(name) { name, suffix in
-                name.hasSuffix(suffix) && served.contains(String(name.dropLast(suffix.count))) ? String(name.dropLast(suffix.count)) : name
+                name.hasSuffix(suffix) && served.contains(String(name.dropLast(suffix.count)))
+                    ? String(name.dropLast(suffix.count)) : name
             }
             #expect(served.contains(family), "\(place): \(name) is not served by /metrics")
         }

@@ -46,7 +46,9 @@ import Testing
 
     /// The reported case: a folder named with or without a trailing slash
     /// protected nothing, and both expired files below it were deleted.
-    @Test(arguments: ["uploads/important", "uploads/important/", "uploads/important/**", "/uploads/important", "important/"])
+    @Test(arguments: [
+        "uploads/important", "uploads/important/", "uploads/important/**", "/uploads/important", "important/",
+    ])
     func anExcludedFolderKeepsEverythingBelowIt(pattern: String) throws {
         let tree = try Self.tree(exclude: [pattern])
         let kept = ["uploads/important/a.bin", "uploads/important/2026-11-01/deep/b.bin"]
@@ -63,7 +65,10 @@ import Testing
 
     @Test func namePatternsProtectAtAnyDepth() throws {
         let tree = try Self.tree(exclude: ["*.keep", "**/keep-*"], useTrash: false)
-        let kept = ["temp/a.keep", "temp/job/b.keep", "uploads/x/keep-1.jpg", "uploads/keep-dir/y/z.jpg", "temp/c.keep/inside.tmp"]
+        let kept = [
+            "temp/a.keep", "temp/job/b.keep", "uploads/x/keep-1.jpg", "uploads/keep-dir/y/z.jpg",
+            "temp/c.keep/inside.tmp",
+        ]
         let gone = ["temp/a.keep.bak", "uploads/x/dont-keep-1.jpg"]
         Self.writeOld(tree, kept + gone)
 
@@ -88,11 +93,14 @@ import Testing
         #expect(verbose.status == 0, "\(verbose.stderr)")
         #expect(verbose.stdout.contains("exclude (of \(indexed) indexed files)"), "\(verbose.stdout)")
         for (pattern, count) in [("uploads/important/", 2), ("*.keep", 2), ("upload/important", 0)] {
-            #expect(verbose.lines.contains { $0.hasPrefix("    \(pattern) ") && $0.hasSuffix("protects \(count)") }, "\(verbose.stdout)")
+            #expect(
+                verbose.lines.contains { $0.hasPrefix("    \(pattern) ") && $0.hasSuffix("protects \(count)") },
+                "\(verbose.stdout)")
         }
         #expect(
             verbose.stderr
-                == "warning: cleanup.exclude 'upload/important' matches none of the \(indexed) indexed files: it protects nothing now\n")
+                == "warning: cleanup.exclude 'upload/important' matches none of the \(indexed) indexed files: it protects nothing now\n"
+        )
 
         let json = try tree.storekeeper(["check", "--verbose", "--json"])
         #expect(json.status == 0)
@@ -115,7 +123,9 @@ import Testing
         try tree.writeConfig("storage:\n  base_path: \"\(tree.base)\"\n  cleanup:\n    exclude: [\"uploads/[x\"]\n")
         let result = try tree.storekeeper(["check"])
         #expect(result.status == 78)
-        #expect(result.stderr.contains("storage.cleanup.exclude: 'uploads/[x' is not a valid exclude pattern"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("storage.cleanup.exclude: 'uploads/[x' is not a valid exclude pattern"),
+            "\(result.stderr)")
     }
 
     // MARK: Restore targets
@@ -123,7 +133,8 @@ import Testing
     /// What trash-cli or a hand would leave: an info file naming `path`
     /// under the base, and its file.
     static func plant(_ tree: TemporaryTree, name: String, path: String, contents: String = "x") throws {
-        let info = TrashInfo(path: Array((tree.base + "/" + path).utf8), deletionDate: DeletionDate(localTimeOf: Int64(time(nil))))
+        let info = TrashInfo(
+            path: Array((tree.base + "/" + path).utf8), deletionDate: DeletionDate(localTimeOf: Int64(time(nil))))
         try Data(info.serialized).write(to: URL(fileURLWithPath: tree.base + "/.trash/info/\(name).trashinfo"))
         try contents.write(toFile: tree.base + "/.trash/files/\(name)", atomically: false, encoding: .utf8)
     }
@@ -143,7 +154,10 @@ import Testing
         #expect(!tree.exists(target))
         #expect(tree.exists(".trash/files/evil") && tree.exists(".trash/info/evil.trashinfo"))
         #expect(try tree.storekeeper(["scan"]).status == 0)
-        #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path LIKE '.storekeeper/%' OR path LIKE '.trash/%' OR path = 'evil.db'") == "0")
+        #expect(
+            try tree.sqlite(
+                "SELECT count(*) FROM files WHERE path LIKE '.storekeeper/%' OR path LIKE '.trash/%' OR path = 'evil.db'"
+            ) == "0")
     }
 
     @Test func restoreIntoACategoryFolderStillWorks() throws {
@@ -161,7 +175,9 @@ import Testing
 
     @Test func theWalkNeverEntersTheReservedFolders() throws {
         let tree = try Self.tree()
-        try tree.sh("mkdir -p .trash/files .trash/info temp && echo a > .storekeeper/planted && echo b > .trash/files/f && echo c > temp/t")
+        try tree.sh(
+            "mkdir -p .trash/files .trash/info temp && echo a > .storekeeper/planted && echo b > .trash/files/f && echo c > temp/t"
+        )
         let walker = try TreeWalker(basePath: tree.base)
         for subtree in [".storekeeper", ".trash", ".trash/files", ".storekeeper/"] {
             var seen: [[UInt8]] = []
@@ -172,11 +188,14 @@ import Testing
         }
 
         let store = try IndexStore(path: tree.base + "/.storekeeper/index.db")
-        let scanner = Scanner(store: store, categorizer: Categorizer(policies: CategoryPolicy.builtIns), basePath: tree.base)
+        let scanner = Scanner(
+            store: store, categorizer: Categorizer(policies: CategoryPolicy.builtIns), basePath: tree.base)
         _ = try scanner.reconcile(subtree: Array(".storekeeper".utf8), logSummary: false)
         _ = try scanner.reconcile(subtree: Array(".trash".utf8), logSummary: false)
         #expect(try tree.storekeeper(["scan"]).status == 0)
-        #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path LIKE '.storekeeper/%' OR path LIKE '.trash/%'") == "0")
+        #expect(
+            try tree.sqlite("SELECT count(*) FROM files WHERE path LIKE '.storekeeper/%' OR path LIKE '.trash/%'")
+                == "0")
         #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path = 'temp/t'") == "1")
     }
 
@@ -187,9 +206,13 @@ import Testing
         try tree.sh(
             "mkdir -p .storekeeper/sub .trash/files/dir && echo a > .storekeeper/sub/x && echo b > .trash/files/dir/y "
                 + "&& echo c > .trash/info/z.trashinfo && echo d > temp/marker")
-        try waitFor("the marker to be indexed") { try tree.sqlite("SELECT count(*) FROM files WHERE path = 'temp/marker'") == "1" }
+        try waitFor("the marker to be indexed") {
+            try tree.sqlite("SELECT count(*) FROM files WHERE path = 'temp/marker'") == "1"
+        }
         #expect(try daemon.stop() == 0)
-        #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path LIKE '.storekeeper/%' OR path LIKE '.trash/%'") == "0")
+        #expect(
+            try tree.sqlite("SELECT count(*) FROM files WHERE path LIKE '.storekeeper/%' OR path LIKE '.trash/%'")
+                == "0")
     }
 
     // MARK: Time zones
@@ -231,7 +254,8 @@ import Testing
         #expect(try tree.storekeeper(["clean"], environment: ["TZ": "Pacific/Kiritimati"]).status == 0)
         let deletedAt = try tree.sqlite("SELECT deleted_at FROM trash")
         let local = try Shell.run(
-            ["date", "-d", "@\(deletedAt)", "+%Y-%m-%dT%H:%M:%S"], in: tree.root, environment: ["TZ": "Pacific/Kiritimati"])
+            ["date", "-d", "@\(deletedAt)", "+%Y-%m-%dT%H:%M:%S"], in: tree.root,
+            environment: ["TZ": "Pacific/Kiritimati"])
         let info = try String(contentsOfFile: tree.base + "/.trash/info/old.tmp.trashinfo", encoding: .utf8)
         #expect(info == "[Trash Info]\nPath=\(tree.base)/temp/old.tmp\nDeletionDate=\(local.stdout)")
     }

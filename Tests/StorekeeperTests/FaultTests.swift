@@ -10,7 +10,9 @@ import Testing
 @Suite struct FaultTests {
     /// A tree whose base is `base` (or the usual one), with scheduled cleanups
     /// pushed to New Year so that only what the test asks for runs.
-    static func tree(base: (TemporaryTree) throws -> String? = { _ in nil }, _ extra: String = "") throws -> TemporaryTree {
+    static func tree(base: (TemporaryTree) throws -> String? = { _ in nil }, _ extra: String = "") throws
+        -> TemporaryTree
+    {
         let tree = try TemporaryTree()
         let basePath = try base(tree) ?? tree.base
         try tree.writeConfig(
@@ -49,7 +51,9 @@ import Testing
         })
         let disk = try #require(small)
         defer { withExtendedLifetime(disk) {} }
-        try disk.sh("mkdir -p temp/job && head -c 4000000 /dev/zero > temp/job/old.tmp && touch -d '3 days ago' temp/job/old.tmp")
+        try disk.sh(
+            "mkdir -p temp/job && head -c 4000000 /dev/zero > temp/job/old.tmp && touch -d '3 days ago' temp/job/old.tmp"
+        )
         try Self.fillUnderARunningDaemon(tree, disk)
         try Self.cleanAtFullWithoutADaemon(tree, disk)
         try Self.restartAtFull(tree, disk)
@@ -77,17 +81,24 @@ import Testing
         }
         try disk.sh("rm outputs/fill-more")
         try WatcherScenarioTests.expectMatch(tree, daemon)
-        #expect(try tree.sqlite("SELECT status FROM cleanup_runs WHERE trigger = 'low_disk' ORDER BY id DESC LIMIT 1") == "ok")
-        #expect(try tree.sqlite("SELECT count(*) FROM events WHERE path = 'temp/job/old.tmp' AND action = 'delete'") == "1")
+        #expect(
+            try tree.sqlite("SELECT status FROM cleanup_runs WHERE trigger = 'low_disk' ORDER BY id DESC LIMIT 1")
+                == "ok")
+        #expect(
+            try tree.sqlite("SELECT count(*) FROM events WHERE path = 'temp/job/old.tmp' AND action = 'delete'") == "1")
         #expect(try daemon.stop() == 0)
     }
 
     /// No daemon and no reserve: `clean` and `trash empty` at 100 %.
     static func cleanAtFullWithoutADaemon(_ tree: TemporaryTree, _ disk: SmallFilesystem) throws {
-        try disk.sh("mkdir -p temp/job && head -c 1000000 /dev/zero > temp/job/older.tmp && touch -d '3 days ago' temp/job/older.tmp")
+        try disk.sh(
+            "mkdir -p temp/job && head -c 1000000 /dev/zero > temp/job/older.tmp && touch -d '3 days ago' temp/job/older.tmp"
+        )
         #expect(try tree.storekeeper(["clean"]).status == 0)
         #expect(try tree.storekeeper(["trash", "list"]).stdout.contains("temp/job/older.tmp"))
-        try disk.sh("mkdir -p temp/job && head -c 2000000 /dev/zero > temp/job/oldest.tmp && touch -d '3 days ago' temp/job/oldest.tmp")
+        try disk.sh(
+            "mkdir -p temp/job && head -c 2000000 /dev/zero > temp/job/oldest.tmp && touch -d '3 days ago' temp/job/oldest.tmp"
+        )
         #expect(try tree.storekeeper(["scan"]).status == 0)
         try disk.sh("rm -f .storekeeper/reserve")
         #expect(try disk.fill("outputs/fill-more"), "the disk is full")
@@ -130,7 +141,9 @@ import Testing
         // 35 %: the 6 MB expired file on the 8 MiB filesystem makes the disk low.
         try tree.writeConfig(
             "storage:\n  base_path: \"\(disk.path)\"\n  monitoring:\n    alert_threshold_percent: 35\n")
-        try disk.sh("mkdir -p temp/job && head -c 6000000 /dev/zero > temp/job/old.tmp && touch -d '3 days ago' temp/job/old.tmp")
+        try disk.sh(
+            "mkdir -p temp/job && head -c 6000000 /dev/zero > temp/job/old.tmp && touch -d '3 days ago' temp/job/old.tmp"
+        )
         let dry = try tree.storekeeper(["clean", "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("LOW DISK"))

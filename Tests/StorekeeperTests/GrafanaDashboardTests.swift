@@ -54,13 +54,16 @@ import Testing
             let datasource = panel["datasource"] as? [String: Any]
             #expect(datasource?["uid"] as? String == "${datasource}", "\(title) uses the datasource variable")
             for query in Self.queries(["panels": [panel]]) {
-                #expect(query.expression.contains("instance=~\"$instance\""), "\(title): \(query.expression) follows the host variable")
+                #expect(
+                    query.expression.contains("instance=~\"$instance\""),
+                    "\(title): \(query.expression) follows the host variable")
             }
         }
         // Panels of one row must not overlap on Grafana's 24-column grid.
         var cells: Set<[Int]> = []
         for panel in panels {
-            guard let grid = panel["gridPos"] as? [String: Int], let x = grid["x"], let y = grid["y"], let w = grid["w"], let h = grid["h"]
+            guard let grid = panel["gridPos"] as? [String: Int], let x = grid["x"], let y = grid["y"],
+                let w = grid["w"], let h = grid["h"]
             else { continue }
             #expect(x + w <= 24, "\(panel["title"] ?? "?") fits the grid")
             for column in x..<(x + w) {
@@ -71,11 +74,16 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus"), "needs Debian's prometheus (scripts/test installs it)"))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prometheus"),
+            "needs Debian's prometheus (scripts/test installs it)"))
     func everyQueryReturnsDataFromARealPrometheus() throws {
         let (tree, daemon) = try HTTPTests.served()
         // A cleanup, so the cleanup panels have a last run and counters that moved.
-        try tree.sh("mkdir -p temp/old && head -c 500 /dev/zero > temp/old/expired.part && touch -d '30 days ago' temp/old/expired.part")
+        try tree.sh(
+            "mkdir -p temp/old && head -c 500 /dev/zero > temp/old/expired.part && touch -d '30 days ago' temp/old/expired.part"
+        )
         try WatcherScenarioTests.expectMatch(tree, daemon)
         let cleaned = try tree.storekeeper(["clean"])
         #expect(cleaned.status == 0, "\(cleaned.stderr)")
@@ -83,7 +91,8 @@ import Testing
         let prometheus = try RealPrometheus(scraping: daemon.port, in: tree.root)
         defer { prometheus.stop() }
         try waitFor("Prometheus to hold a few scrapes of the daemon", timeout: 60) {
-            try prometheus.isRunning() && (prometheus.query("count_over_time(storekeeper_daemon_up[1m])")?.first ?? 0) >= 4
+            try prometheus.isRunning()
+                && (prometheus.query("count_over_time(storekeeper_daemon_up[1m])")?.first ?? 0) >= 4
         }
         let dashboard = try Self.dashboard()
         let instances = try prometheus.query("storekeeper_daemon_up{instance=~\".*\"}")
@@ -105,14 +114,14 @@ struct RealPrometheus {
         port = HTTPClient.freePort()
         let configuration = folder + "/prometheus.yml"
         try """
-            global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
-            scrape_configs:
-              - job_name: storekeeper
-                static_configs:
-                  - targets: ["127.0.0.1:\(target)"]
-            """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        scrape_configs:
+          - job_name: storekeeper
+            static_configs:
+              - targets: ["127.0.0.1:\(target)"]
+        """.write(toFile: configuration, atomically: true, encoding: .utf8)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
         process.arguments = [
@@ -141,8 +150,10 @@ struct RealPrometheus {
     /// The instant query's sample values; nil when Prometheus refused the query.
     func query(_ expression: String) throws -> [Double]? {
         let result = try Shell.run(
-            ["curl", "-s", "--max-time", "5", "-G", "--data-urlencode", "query=\(expression)",
-             "http://127.0.0.1:\(port)/api/v1/query"], in: "/")
+            [
+                "curl", "-s", "--max-time", "5", "-G", "--data-urlencode", "query=\(expression)",
+                "http://127.0.0.1:\(port)/api/v1/query",
+            ], in: "/")
         guard let json = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
             json["status"] as? String == "success", let data = json["data"] as? [String: Any],
             let series = data["result"] as? [[String: Any]]

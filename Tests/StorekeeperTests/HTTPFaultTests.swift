@@ -27,7 +27,9 @@ import Testing
         for _ in 0..<20 {
             // Each probe meets a flood that is still going, not its leftovers.
             let before = flood.connects
-            try waitFor("the slow clients to reconnect", timeout: 30) { flood.connects >= before + 80 || !flood.isRunning }
+            try waitFor("the slow clients to reconnect", timeout: 30) {
+                flood.connects >= before + 80 || !flood.isRunning
+            }
             #expect(flood.isRunning, "the flood stopped early: raise its bounds")
             statuses.append(try Self.probe(daemon.url + "/health"))
         }
@@ -49,7 +51,8 @@ import Testing
         var conflicts: [String] = []
         // A raw socket sends the next request the moment the answer is read,
         // as a script would; starting curl for each hides the race for the slot.
-        let request = Array("POST /api/v1/storage/cleanup?dry_run=true HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".utf8)
+        let request = Array(
+            "POST /api/v1/storage/cleanup?dry_run=true HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".utf8)
         for _ in 0..<30 {
             let response = HTTPClient.parse(HTTPClient.raw(daemon.port, request))
             statuses.append(response.status)
@@ -64,8 +67,10 @@ import Testing
     @Test func dryRunTakesExactlyTrueOrFalse() throws {
         let (tree, daemon) = try HTTPTests.served()
         let cleanup = daemon.url + "/api/v1/storage/cleanup"
-        for query in ["dry_run=0", "dry_run=FALSE", "dry_run=1", "dry_run=yes", "dry_run=", "dry_run", "dry_run=False",
-                      "dry_run=false&dry_run=false", "dry_run=true&dry_run=false"] {
+        for query in [
+            "dry_run=0", "dry_run=FALSE", "dry_run=1", "dry_run=yes", "dry_run=", "dry_run", "dry_run=False",
+            "dry_run=false&dry_run=false", "dry_run=true&dry_run=false",
+        ] {
             let response = try HTTPClient.curl(["-X", "POST", cleanup + "?" + query])
             #expect(response.status == 400, "\(query): \(response.status) \(response.body)")
             #expect(response.json?["status"] as? Int == 400, "\(query): \(response.body)")
@@ -138,7 +143,9 @@ final class SlowClients: Sendable {
         var slots = [Slot](repeating: Slot(), count: count)
         let start = Date()
         var opened = 0
-        while !stopRequested.load(ordering: .relaxed) && opened < maxConnects && Date().timeIntervalSince(start) < maxSeconds {
+        while !stopRequested.load(ordering: .relaxed) && opened < maxConnects
+            && Date().timeIntervalSince(start) < maxSeconds
+        {
             let now = Date().timeIntervalSince(start)
             for index in slots.indices where slots[index].fd < 0 && opened < maxConnects {
                 slots[index] = Self.open(port: port, now: now)
@@ -182,7 +189,9 @@ final class SlowClients: Sendable {
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         if result == 0 {
             guard send(fd) else {
@@ -199,6 +208,7 @@ final class SlowClients: Sendable {
     }
 
     private static func send(_ fd: Int32) -> Bool {
-        halfRequestLine.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == halfRequestLine.count
+        halfRequestLine.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            == halfRequestLine.count
     }
 }

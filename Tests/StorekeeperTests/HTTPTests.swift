@@ -30,12 +30,16 @@ import Testing
     }
 
     /// `prepared`, with a daemon watching it.
-    static func served(_ extra: String = "", environment: [String: String] = [:]) throws -> (TemporaryTree, DaemonProcess) {
+    static func served(_ extra: String = "", environment: [String: String] = [:]) throws -> (
+        TemporaryTree, DaemonProcess
+    ) {
         let tree = try prepared(extra)
         return (tree, try DaemonProcess(tree, environment: environment))
     }
 
-    static func expectAlive(_ tree: TemporaryTree, _ daemon: DaemonProcess, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectAlive(
+        _ tree: TemporaryTree, _ daemon: DaemonProcess, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         #expect(daemon.process.isRunning, "the daemon died:\n\(daemon.log)", sourceLocation: sourceLocation)
         #expect(try HTTPClient.curl([daemon.url + "/health"]).status == 200, sourceLocation: sourceLocation)
         try WatcherScenarioTests.expectMatch(tree, daemon, sourceLocation: sourceLocation)
@@ -64,8 +68,12 @@ import Testing
         let schema = try FileManager.default.contentsOfDirectory(atPath: Repository.root + "/schema")
             .filter { $0.hasSuffix(".sql") }.count
         #expect(metrics.body.contains("storekeeper_build_info{version=\"0.1.0\",index_schema=\"\(schema)\"} 1\n"))
-        #expect(metrics.body.contains("storekeeper_cleanup_removed_files_total{category=\"frames\",reason=\"low_disk\"} 0\n"))
-        #expect(metrics.body.contains("storekeeper_cleanup_skipped_files_total{category=\"uploads\",reason=\"vanished\"} 0\n"))
+        #expect(
+            metrics.body.contains(
+                "storekeeper_cleanup_removed_files_total{category=\"frames\",reason=\"low_disk\"} 0\n"))
+        #expect(
+            metrics.body.contains(
+                "storekeeper_cleanup_skipped_files_total{category=\"uploads\",reason=\"vanished\"} 0\n"))
         #expect(metrics.body.contains("storekeeper_watcher_events_total{kind=\"created\"} 0\n"))
 
         let head = try HTTPClient.curl(["-I", daemon.url + "/metrics"])
@@ -81,9 +89,11 @@ import Testing
         let stats = try HTTPClient.curl([daemon.url + "/api/v1/storage/stats"])
         #expect(stats.status == 200)
         let cli = try #require(
-            try JSONSerialization.jsonObject(with: Data(try tree.storekeeper(["stats", "--json"]).stdout.utf8)) as? [String: Any])
-        #expect(NSDictionary(dictionary: stats.json?["categories"] as? [String: Any] ?? [:])
-            == NSDictionary(dictionary: cli["categories"] as? [String: Any] ?? ["missing": true]))
+            try JSONSerialization.jsonObject(with: Data(try tree.storekeeper(["stats", "--json"]).stdout.utf8))
+                as? [String: Any])
+        #expect(
+            NSDictionary(dictionary: stats.json?["categories"] as? [String: Any] ?? [:])
+                == NSDictionary(dictionary: cli["categories"] as? [String: Any] ?? ["missing": true]))
         #expect(stats.json?["total_bytes"] as? Int == cli["total_bytes"] as? Int)
         #expect((stats.json?["daemon"] as? [String: Any])?["running"] as? Bool == true)
 
@@ -146,11 +156,19 @@ import Testing
         #expect(oversized.status == 431)
         #expect(oversized.header("Connection") == "close")
         #expect(try status([url + "/metrics?" + String(repeating: "q", count: 10_000)]).status == 414)
-        #expect(try status(["-X", "POST", "-H", "Transfer-Encoding: chunked", "-d", "x", url + "/api/v1/storage/cleanup"]).status == 501)
-        #expect(try status(["-X", "POST", "-d", String(repeating: "x", count: 10_000), url + "/api/v1/storage/cleanup"]).status == 413)
-        #expect(HTTPClient.raw(daemon.port, Array("GET /health HTTP/2.0\r\nHost: x\r\n\r\n".utf8)).hasPrefix("HTTP/1.1 505 "))
+        #expect(
+            try status(["-X", "POST", "-H", "Transfer-Encoding: chunked", "-d", "x", url + "/api/v1/storage/cleanup"])
+                .status == 501)
+        #expect(
+            try status(["-X", "POST", "-d", String(repeating: "x", count: 10_000), url + "/api/v1/storage/cleanup"])
+                .status == 413)
+        #expect(
+            HTTPClient.raw(daemon.port, Array("GET /health HTTP/2.0\r\nHost: x\r\n\r\n".utf8)).hasPrefix(
+                "HTTP/1.1 505 "))
         #expect(HTTPClient.raw(daemon.port, Array("GET /health\r\n\r\n".utf8)).hasPrefix("HTTP/1.1 400 "))
-        #expect(HTTPClient.raw(daemon.port, Array("GET /health HTTP/1.1\r\n\r\n".utf8)).hasPrefix("HTTP/1.1 400 "), "no Host")
+        #expect(
+            HTTPClient.raw(daemon.port, Array("GET /health HTTP/1.1\r\n\r\n".utf8)).hasPrefix("HTTP/1.1 400 "),
+            "no Host")
         #expect(HTTPClient.raw(daemon.port, [0, 1, 2, 0xFF, 10, 13, 10, 10]).hasPrefix("HTTP/1.1 400 "))
         #expect(HTTPClient.raw(daemon.port, Array("GET /health HTTP/1.0\r\n\r\n".utf8)).hasPrefix("HTTP/1.1 200 "))
         #expect(try tree.sqlite("SELECT count(*) FROM cleanup_runs") == "0", "no bad request started a cleanup")
@@ -176,7 +194,9 @@ import Testing
         let paths = ["/metrics", "/health", "/api/v1/storage/stats", "/api/v1/storage/validate"]
         func configFile(_ count: Int) throws -> String {
             let path = tree.root + "/curl-\(count).conf"
-            let lines = (0..<count).map { "url = \"\(daemon.url)\(paths[$0 % paths.count])\"\noutput = \"/dev/null\"\n" }
+            let lines = (0..<count).map {
+                "url = \"\(daemon.url)\(paths[$0 % paths.count])\"\noutput = \"/dev/null\"\n"
+            }
             try lines.joined().write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
@@ -190,13 +210,19 @@ import Testing
         let sequential = try Shell.run(
             ["curl", "-s", "-w", "%{http_code}\n", "--max-time", "30", "--config", try configFile(1000)], in: "/")
         #expect(sequential.lines.count == 1000)
-        #expect(sequential.lines.allSatisfy { $0 == "200" }, "\(Dictionary(grouping: sequential.lines) { $0 }.mapValues(\.count))")
+        #expect(
+            sequential.lines.allSatisfy { $0 == "200" },
+            "\(Dictionary(grouping: sequential.lines) { $0 }.mapValues(\.count))")
 
         let concurrent = try Shell.run(
-            ["curl", "-s", "-w", "%{http_code}\n", "--max-time", "30", "--parallel", "--parallel-immediate",
-             "--parallel-max", "50", "--config", try configFile(50)], in: "/")
+            [
+                "curl", "-s", "-w", "%{http_code}\n", "--max-time", "30", "--parallel", "--parallel-immediate",
+                "--parallel-max", "50", "--config", try configFile(50),
+            ], in: "/")
         #expect(concurrent.lines.count == 50)
-        #expect(concurrent.lines.allSatisfy { $0 == "200" }, "\(Dictionary(grouping: concurrent.lines) { $0 }.mapValues(\.count))")
+        #expect(
+            concurrent.lines.allSatisfy { $0 == "200" },
+            "\(Dictionary(grouping: concurrent.lines) { $0 }.mapValues(\.count))")
 
         writer.waitUntilExit()
         try Self.expectAlive(tree, daemon)
@@ -229,7 +255,8 @@ import Testing
     @Test func aPortInUseStopsTheSecondDaemonAtStartup() throws {
         let (_, first) = try Self.served()
         let tree = try TemporaryTree.initialized("  monitoring:\n    metrics_listen: \"127.0.0.1:\(first.port)\"\n")
-        let result = try Shell.run(["timeout", "60", StorekeeperBinary.path, "run", "--config", tree.configPath], in: tree.root)
+        let result = try Shell.run(
+            ["timeout", "60", StorekeeperBinary.path, "run", "--config", tree.configPath], in: tree.root)
         #expect(result.status == 1, "\(result.stderr)")
         #expect(
             result.stderr.contains(

@@ -55,7 +55,8 @@ import Testing
             let tree = try Self.tree(under: mountPoint)
             try Self.makeHugeFiles(tree, in: ["temp", "outputs", "frames"])
             let commands = [
-                ["scan"], ["stats"], ["stats", "--json"], ["stats", "--prometheus"], ["verify"], ["clean", "--dry-run"],
+                ["scan"], ["stats"], ["stats", "--json"], ["stats", "--prometheus"], ["verify"],
+                ["clean", "--dry-run"],
                 ["clean"], ["stats"], ["trash", "list"], ["trash", "list", "--json"], ["stats", "--prometheus"],
                 ["trash", "empty", "--all"], ["jobs"], ["check"],
             ]
@@ -101,8 +102,9 @@ import Testing
             // The purge updated its table after deleting: nothing is left in either.
             #expect(try tree.sqlite("SELECT count(*) FROM trash") == "0")
             #expect(try tree.sqlite("SELECT files FROM trash_usage") == "0")
-            #expect(try tree.sqlite("SELECT bytes FROM cleanup_totals WHERE reason = 'trash_purge' AND category = 'temp'")
-                == "9223372036854775807")
+            #expect(
+                try tree.sqlite("SELECT bytes FROM cleanup_totals WHERE reason = 'trash_purge' AND category = 'temp'")
+                    == "9223372036854775807")
             let verify = try tree.storekeeper(["verify"])
             #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         }
@@ -120,7 +122,9 @@ import Testing
 
             for path in ["/api/v1/storage/stats", "/metrics", "/health"] {
                 let response = try HTTPClient.curl([daemon.url + path])
-                #expect(response.status == 200 || (path == "/health" && response.status == 503), "\(path): \(response.head)")
+                #expect(
+                    response.status == 200 || (path == "/health" && response.status == 503), "\(path): \(response.head)"
+                )
             }
             let stats = try #require(try HTTPClient.curl([daemon.url + "/api/v1/storage/stats"]).json)
             #expect(stats["total_bytes"] as? Int64 == Int64.max)

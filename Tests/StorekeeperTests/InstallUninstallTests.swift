@@ -8,14 +8,16 @@ import Testing
 @Suite struct InstallUninstallTests {
     static func install(_ arguments: [String]) throws -> Shell.Result {
         try Shell.run(
-            ["bash", OperationsTests.repository + "/scripts/install.sh", "--binary", StorekeeperBinary.path] + arguments,
+            ["bash", OperationsTests.repository + "/scripts/install.sh", "--binary", StorekeeperBinary.path]
+                + arguments,
             in: OperationsTests.repository)
     }
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 
     static let installed = [
-        "usr/local/bin/storekeeper", "usr/local/lib/storekeeper/cleanup.sh", "usr/local/share/doc/storekeeper/operations.md",
+        "usr/local/bin/storekeeper", "usr/local/lib/storekeeper/cleanup.sh",
+        "usr/local/share/doc/storekeeper/operations.md",
         "etc/systemd/system/storekeeper.service", "etc/systemd/system/storekeeper-clean.service",
         "etc/systemd/system/storekeeper-clean.timer", "etc/logrotate.d/storekeeper",
         "usr/local/share/storekeeper/prometheus/storekeeper-rules.yml",
@@ -57,7 +59,8 @@ import Testing
         let stage = tree.root + "/stage"
         #expect(try Self.install(["--destdir", stage]).status == 0)
         let config = stage + "/etc/storekeeper/storekeeper.yaml"
-        try "# local\n".appending(OperationsTests.contents(config)).write(toFile: config, atomically: true, encoding: .utf8)
+        try "# local\n".appending(OperationsTests.contents(config)).write(
+            toFile: config, atomically: true, encoding: .utf8)
 
         let removed = try Self.install(["--destdir", stage, "--uninstall"])
         #expect(removed.status == 0, "\(removed.stderr)")

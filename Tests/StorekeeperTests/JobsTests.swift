@@ -12,7 +12,8 @@ import Testing
         let result = try tree.storekeeper(["jobs", "--json"])
         #expect(result.status == 0, "\(result.stderr)")
         let jobs = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
-        #expect(jobs.map { $0["name"] as? String } == ["cleanup", "temp_cleanup", "trash_purge", "prune_events", "verify"])
+        #expect(
+            jobs.map { $0["name"] as? String } == ["cleanup", "temp_cleanup", "trash_purge", "prune_events", "verify"])
         let cleanup = try #require(jobs.first)
         #expect(cleanup["schedule"] as? String == "0 2 * * *")
         #expect(cleanup["last_run"] is NSNull)
@@ -30,7 +31,8 @@ import Testing
         // The daemon last planned its 02:00 cleanup for an hour ago, and was down since.
         let missed = Int(time(nil)) - 3600
         _ = try tree.sqlite(
-            "INSERT INTO jobs (name, schedule, next_run_at) VALUES ('cleanup', '0 2 * * *', \(missed)), ('temp_cleanup', '0 * * * *', \(missed))")
+            "INSERT INTO jobs (name, schedule, next_run_at) VALUES ('cleanup', '0 2 * * *', \(missed)), ('temp_cleanup', '0 * * * *', \(missed))"
+        )
         let daemon = try DaemonProcess(tree)
         try waitFor("the missed cleanup to run") {
             try tree.sqlite("SELECT count(*) FROM cleanup_runs WHERE trigger = 'schedule' AND status = 'ok'") == "1"

@@ -17,7 +17,9 @@ import Testing
     }
 
     static func value(_ metrics: String, _ series: String) -> Double? {
-        metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap {
+            Double($0.split(separator: " ").last!)
+        }
     }
 
     @Test func theRulesPassPromtoolAndTheirUnitTests() throws {
@@ -47,7 +49,8 @@ import Testing
             let metrics = try HTTPClient.curl([daemon.url + "/metrics"]).body
             try Self.checkMetrics(metrics)
             let labels = "{category=\"temp\",reason="
-            #expect(Self.value(metrics, "storekeeper_cleanup_removed_files_total\(labels)\"ttl\"}") == 1, "round \(round)")
+            #expect(
+                Self.value(metrics, "storekeeper_cleanup_removed_files_total\(labels)\"ttl\"}") == 1, "round \(round)")
             // Expiry frees the file's blocks; the purge counts the trash row's size.
             #expect(Self.value(metrics, "storekeeper_cleanup_freed_bytes_total\(labels)\"ttl\"}") == Double(freed))
             #expect(Self.value(metrics, "storekeeper_cleanup_removed_files_total\(labels)\"trash_purge\"}") == 1)
@@ -64,8 +67,9 @@ import Testing
             #expect(stats.contains("storekeeper_watcher_events_total{kind=\"created\"}"))
             #expect(try daemon.stop() == 0)
         }
-        #expect(try tree.sqlite("SELECT category, reason, files, bytes, errors FROM cleanup_totals ORDER BY reason")
-            == "temp|trash_purge|1|100|0\ntemp|ttl|1|\(freed)|0")
+        #expect(
+            try tree.sqlite("SELECT category, reason, files, bytes, errors FROM cleanup_totals ORDER BY reason")
+                == "temp|trash_purge|1|100|0\ntemp|ttl|1|\(freed)|0")
         #expect(try tree.sqlite("SELECT category, reason, files FROM cleanup_skips") == "temp|vanished|1")
         let stopped = try tree.storekeeper(["stats", "--prometheus"]).stdout
         #expect(stopped.contains("storekeeper_daemon_up 0\n"))
@@ -80,15 +84,15 @@ import Testing
         let prometheusBinary = try Self.tool("prometheus")
         let configuration = tree.root + "/prometheus.yml"
         try """
-            global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
-            rule_files: ["\(Repository.root)/config/prometheus/storekeeper-rules.yml"]
-            scrape_configs:
-              - job_name: storekeeper
-                static_configs:
-                  - targets: ["127.0.0.1:\(daemon.port)"]
-            """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        global:
+          scrape_interval: 1s
+          evaluation_interval: 1s
+        rule_files: ["\(Repository.root)/config/prometheus/storekeeper-rules.yml"]
+        scrape_configs:
+          - job_name: storekeeper
+            static_configs:
+              - targets: ["127.0.0.1:\(daemon.port)"]
+        """.write(toFile: configuration, atomically: true, encoding: .utf8)
         let prometheus = Process()
         prometheus.executableURL = URL(fileURLWithPath: prometheusBinary)
         prometheus.arguments = [
@@ -114,8 +118,10 @@ import Testing
 
         func query(_ expression: String) throws -> String? {
             let result = try Shell.run(
-                ["curl", "-s", "--max-time", "5", "-G", "--data-urlencode", "query=\(expression)",
-                 "http://127.0.0.1:\(port)/api/v1/query"], in: "/")
+                [
+                    "curl", "-s", "--max-time", "5", "-G", "--data-urlencode", "query=\(expression)",
+                    "http://127.0.0.1:\(port)/api/v1/query",
+                ], in: "/")
             guard let json = try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any],
                 let data = json["data"] as? [String: Any], let first = (data["result"] as? [[String: Any]])?.first,
                 let value = first["value"] as? [Any]
@@ -125,7 +131,8 @@ import Testing
         func expectScraped(_ expected: String) throws {
             try waitFor("Prometheus to read temp's bytes as \(expected)", timeout: 60) {
                 guard prometheus.isRunning else {
-                    throw DaemonProcess.DaemonError.exited(log: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+                    throw DaemonProcess.DaemonError.exited(
+                        log: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
                 }
                 return try query("storekeeper_category_bytes{category=\"temp\"}") == expected
             }
@@ -151,7 +158,8 @@ import Testing
         let directory = tree.root + "/textfile"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try tree.writeConfig(
-            "storage:\n  base_path: \"\(tree.base)\"\n  monitoring:\n    textfile_path: \"\(directory)/storekeeper.prom\"\n")
+            "storage:\n  base_path: \"\(tree.base)\"\n  monitoring:\n    textfile_path: \"\(directory)/storekeeper.prom\"\n"
+        )
         #expect(try tree.storekeeper(["init"]).status == 0)
         let daemon = try DaemonProcess(tree)
         let path = directory + "/storekeeper.prom"
@@ -159,7 +167,9 @@ import Testing
         let running = try String(contentsOfFile: path, encoding: .utf8)
         try Self.checkMetrics(running)
         #expect(running.contains("storekeeper_daemon_up 1\n"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["storekeeper.prom"], "no temporary file left")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory) == ["storekeeper.prom"],
+            "no temporary file left")
         #expect(try daemon.stop() == 0)
         let stopped = try String(contentsOfFile: path, encoding: .utf8)
         try Self.checkMetrics(stopped)
@@ -168,7 +178,8 @@ import Testing
 
     @Test(.enabled(if: geteuid() == 0, "makes a file immutable (chattr +i), which needs root"))
     func alertsAreLoggedWhenTheyStartAndEndAndExported() throws {
-        let tree = try HTTPTests.prepared("  quotas:\n    uploads: 5\n  monitoring:\n    alert_threshold_percent: 100\n")
+        let tree = try HTTPTests.prepared(
+            "  quotas:\n    uploads: 5\n  monitoring:\n    alert_threshold_percent: 100\n")
         try tree.sh("mkdir -p temp/p && echo x > temp/p/stuck && touch -d '3 days ago' temp/p/stuck")
         let chattr = try Shell.run(["chattr", "+i", tree.base + "/temp/p/stuck"], in: "/")
         try #require(chattr.status == 0, "chattr +i needs an ext4/xfs/btrfs temp dir: \(chattr.stderr)")
@@ -182,7 +193,8 @@ import Testing
             let log = daemon.log
             return log.contains("error alert: free disk space is below the alert threshold")
                 && log.contains(
-                    "warning alert: category over its quota; on_quota is alert, nothing is removed bytes=\(allocated) category=uploads")
+                    "warning alert: category over its quota; on_quota is alert, nothing is removed bytes=\(allocated) category=uploads"
+                )
                 && log.contains("error alert: a cleanup run failed or could not remove some files")
         }
         let metrics = try HTTPClient.curl([daemon.url + "/metrics"]).body
@@ -203,6 +215,7 @@ import Testing
             daemon.log.contains("info alert cleared: category back under its quota category=uploads")
         }
         #expect(
-            daemon.log.components(separatedBy: "alert: category over its quota").count == 2, "logged once, not every check")
+            daemon.log.components(separatedBy: "alert: category over its quota").count == 2,
+            "logged once, not every check")
     }
 }

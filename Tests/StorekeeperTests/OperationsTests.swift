@@ -38,7 +38,9 @@ import Testing
         try waitFor("the daemon to log to its file") { Self.contents(logFile).contains(" info watching ") }
         #expect(rename(logFile, logFile + ".1") == 0)
         daemon.signal(SIGHUP)
-        try waitFor("a new log file with the reopen line") { Self.contents(logFile).contains(" info log file reopened ") }
+        try waitFor("a new log file with the reopen line") {
+            Self.contents(logFile).contains(" info log file reopened ")
+        }
         #expect(try daemon.stop() == 0)
         let rotated = Self.contents(logFile + ".1")
         let fresh = Self.contents(logFile)
@@ -58,7 +60,8 @@ import Testing
         let result = try Shell.run(
             ["timeout", "60", StorekeeperBinary.path, "run", "--config", tree.configPath], in: tree.root)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("cannot open the log file \(tree.root)/logs/storekeeper.log (monitoring.log_file)"))
+        #expect(
+            result.stderr.contains("cannot open the log file \(tree.root)/logs/storekeeper.log (monitoring.log_file)"))
     }
 
     @Test func underJournaldStderrLinesCarryPrioritiesAndNoTimestamps() throws {
@@ -73,7 +76,10 @@ import Testing
         #expect(try daemon.stop() == 0)
         let lines = Self.contents(stderrPath).split(separator: "\n")
         #expect(!lines.isEmpty)
-        #expect(lines.allSatisfy { $0.range(of: #"^<[3467]>(debug|info|warning|error) [a-z]"#, options: .regularExpression) != nil })
+        #expect(
+            lines.allSatisfy {
+                $0.range(of: #"^<[3467]>(debug|info|warning|error) [a-z]"#, options: .regularExpression) != nil
+            })
         // The file is not the journal: its lines keep their timestamps.
         #expect(Self.contents(tree.root + "/logs/storekeeper.log").contains("Z info watching "))
     }
@@ -96,7 +102,8 @@ import Testing
         try ["storekeeper.service", "storekeeper-clean.service", "storekeeper-clean.timer"].map { name in
             let text = try String(contentsOfFile: repository + "/config/systemd/" + name, encoding: .utf8)
                 .replacingOccurrences(of: "/usr/local/bin/storekeeper", with: StorekeeperBinary.path)
-                .replacingOccurrences(of: "/usr/local/lib/storekeeper/cleanup.sh", with: repository + "/scripts/cleanup.sh")
+                .replacingOccurrences(
+                    of: "/usr/local/lib/storekeeper/cleanup.sh", with: repository + "/scripts/cleanup.sh")
             try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
             return directory + "/" + name
         }
@@ -108,7 +115,8 @@ import Testing
         let units = try Self.unitsForVerification(in: tree.root)
         let result = try Shell.run([analyze, "verify", "--man=no", "--generators=no"] + units, in: tree.root)
         // verify exits 0 on unknown keys and bad values too: any output is a failure.
-        #expect(result.status == 0 && result.stdout.isEmpty && result.stderr.isEmpty, "\(result.stdout)\(result.stderr)")
+        #expect(
+            result.status == 0 && result.stdout.isEmpty && result.stderr.isEmpty, "\(result.stdout)\(result.stderr)")
 
         // The check can fail: a misspelt key is reported.
         let broken = try String(contentsOfFile: units[0], encoding: .utf8)
@@ -168,7 +176,10 @@ import Testing
         let daemon = try DaemonProcess(tree)
         try waitFor("the daemon to log to its file") { Self.contents(logFile).contains(" info watching ") }
         let rotate = try Shell.run(
-            [logrotate, "-f", "-s", tree.root + "/logrotate.state", try Self.logrotateRule(for: tree, daemonPid: daemon.pid)],
+            [
+                logrotate, "-f", "-s", tree.root + "/logrotate.state",
+                try Self.logrotateRule(for: tree, daemonPid: daemon.pid),
+            ],
             in: tree.root)
         #expect(rotate.status == 0, "\(rotate.stderr)")
         try waitFor("the daemon to reopen its log file") { Self.contents(logFile).contains(" info log file reopened ") }
@@ -238,14 +249,21 @@ import Testing
     /// Every path under `root` with its type, mode and content hash.
     static func snapshot(_ root: String) throws -> String {
         try Shell.run(
-            ["bash", "-c", #"cd "$0" && find . -printf '%y %m %p\n' | sort && find . -type f -print0 | sort -z | xargs -0r sha256sum"#, root],
+            [
+                "bash", "-c",
+                #"cd "$0" && find . -printf '%y %m %p\n' | sort && find . -type f -print0 | sort -z | xargs -0r sha256sum"#,
+                root,
+            ],
             in: "/"
         ).stdout
     }
 
     @Test func aDryRunChangesNothing() throws {
         let tree = try TemporaryTree()
-        let watched = ["/etc/storekeeper", "/etc/systemd/system/storekeeper.service", "/etc/logrotate.d/storekeeper", "/var/log/storekeeper"]
+        let watched = [
+            "/etc/storekeeper", "/etc/systemd/system/storekeeper.service", "/etc/logrotate.d/storekeeper",
+            "/var/log/storekeeper",
+        ]
         let before = watched.map { FileManager.default.fileExists(atPath: $0) }
         let userBefore = try Shell.run(["getent", "passwd", "media"], in: "/").status
 
@@ -302,9 +320,13 @@ import Testing
         let stage = tree.root + "/stage"
         #expect(try install(["--destdir", stage, "--prefix", "/opt/storekeeper"]).status == 0)
         let service = Self.contents(stage + "/etc/systemd/system/storekeeper.service")
-        #expect(service.contains("ExecStart=/opt/storekeeper/bin/storekeeper run --config /etc/storekeeper/storekeeper.yaml\n"))
+        #expect(
+            service.contains(
+                "ExecStart=/opt/storekeeper/bin/storekeeper run --config /etc/storekeeper/storekeeper.yaml\n"))
         #expect(!service.contains("/usr/local/"))
-        #expect(Self.contents(stage + "/opt/storekeeper/lib/storekeeper/cleanup.sh").contains("/opt/storekeeper/bin/storekeeper"))
+        #expect(
+            Self.contents(stage + "/opt/storekeeper/lib/storekeeper/cleanup.sh").contains(
+                "/opt/storekeeper/bin/storekeeper"))
         #expect(FileManager.default.fileExists(atPath: stage + "/opt/storekeeper/bin/storekeeper"))
     }
 }

@@ -15,9 +15,11 @@ import Testing
         let metrics = try HTTPClient.curl([daemon.url + "/metrics"])
         #expect(metrics.body.contains("storekeeper_watches 0\n"), "poll mode adds no inotify watch")
 
-        try tree.sh("mkdir -p uploads/2026-02-02 && head -c 500 /dev/zero > uploads/2026-02-02/new.mov && rm temp/job/new.part")
+        try tree.sh(
+            "mkdir -p uploads/2026-02-02 && head -c 500 /dev/zero > uploads/2026-02-02/new.mov && rm temp/job/new.part")
         try waitFor("a poll to index the new file and drop the removed one", timeout: 60) {
-            try tree.sqlite("SELECT count(*) FROM files WHERE path IN ('uploads/2026-02-02/new.mov', 'temp/job/new.part')")
+            try tree.sqlite(
+                "SELECT count(*) FROM files WHERE path IN ('uploads/2026-02-02/new.mov', 'temp/job/new.part')")
                 == "1"
                 && tree.sqlite("SELECT count(*) FROM files WHERE path = 'uploads/2026-02-02/new.mov'") == "1"
         }

@@ -44,7 +44,8 @@ import Testing
     ) {
         for (key, kind) in keys.sorted(by: { $0.key < $1.key }) {
             #expect(
-                kind.matches(object?[key]), "\(what): '\(key)' should be \(kind), is \(String(describing: object?[key]))",
+                kind.matches(object?[key]),
+                "\(what): '\(key)' should be \(kind), is \(String(describing: object?[key]))",
                 sourceLocation: sourceLocation)
         }
     }
@@ -59,13 +60,15 @@ import Testing
         Self.expectKeys(
             json,
             [
-                "base_path": .string, "total_files": .integer, "total_size_bytes": .integer, "total_size_human": .string,
+                "base_path": .string, "total_files": .integer, "total_size_bytes": .integer,
+                "total_size_human": .string,
                 "file_counts": .object, "size_by_category": .object, "quota_status": .object, "oldest_files": .object,
             ], in: "stats (earlier design)")
         Self.expectKeys(
             json,
             [
-                "index_path": .string, "categories": .object, "total_bytes": .integer, "total_allocated_bytes": .integer,
+                "index_path": .string, "categories": .object, "total_bytes": .integer,
+                "total_allocated_bytes": .integer,
                 "trash": .object, "daemon": .object,
             ], in: "stats (today)")
         #expect(json["base_path"]?.stringValue == tree.base)
@@ -107,7 +110,8 @@ import Testing
             Self.expectKeys(
                 json,
                 [
-                    "run_id": .integer, "trigger": .string, "total_files_removed": .integer, "total_bytes_freed": .integer,
+                    "run_id": .integer, "trigger": .string, "total_files_removed": .integer,
+                    "total_bytes_freed": .integer,
                     "total_skipped": .integer, "total_errors": .integer, "trash": .object, "warnings": .array,
                 ], in: what + " (today)")
             #expect(json["status"]?.stringValue == "completed", "\(what): \(response.body)")
@@ -145,12 +149,15 @@ import Testing
         ]
         let rows = readme.split(separator: "\n").map(String.init)
         for folder in expected {
-            let row = try #require(rows.first { $0.hasPrefix("| `\(folder.folder)`") }, "no row for \(folder.folder):\n\(readme)")
+            let row = try #require(
+                rows.first { $0.hasPrefix("| `\(folder.folder)`") }, "no row for \(folder.folder):\n\(readme)")
             for part in [folder.holds, folder.retention, folder.quota] {
                 #expect(row.contains(part), "\(folder.folder) row lacks '\(part)': \(row)")
             }
         }
-        for usage in ["storekeeper stats", "quota_status", "expired_files", "largest_files", "recent_deletions", "trash_contents"] {
+        for usage in [
+            "storekeeper stats", "quota_status", "expired_files", "largest_files", "recent_deletions", "trash_contents",
+        ] {
             #expect(readme.contains("`\(usage)"), "the README does not say \(usage):\n\(readme)")
         }
     }

@@ -22,14 +22,17 @@ import Testing
 
     static func metric(_ url: String, _ name: String) throws -> String? {
         let body = try HTTPClient.curl([url + "/metrics"]).body
-        return body.split(separator: "\n").first { $0.hasPrefix(name + " ") }.map { String($0.dropFirst(name.count + 1)) }
+        return body.split(separator: "\n").first { $0.hasPrefix(name + " ") }.map {
+            String($0.dropFirst(name.count + 1))
+        }
     }
 
     @Test func sighupAppliesAValidFileAndRefusesAnInvalidOne() throws {
         let tree = try TemporaryTree()
         try tree.writeConfig(Self.config(tree, temp: "24h"))
         #expect(try tree.storekeeper(["init"]).status == 0)
-        try tree.sh("mkdir -p temp/job && printf x > temp/job/two-hours.tmp && touch -d '2 hours ago' temp/job/two-hours.tmp")
+        try tree.sh(
+            "mkdir -p temp/job && printf x > temp/job/two-hours.tmp && touch -d '2 hours ago' temp/job/two-hours.tmp")
         let daemon = try DaemonProcess(tree)
         let url = daemon.url
         #expect(try Self.metric(url, "storekeeper_config_last_reload_successful") == "1")
@@ -58,7 +61,8 @@ import Testing
         try tree.writeConfig(Self.config(tree, temp: "1h", base: tree.root + "/elsewhere"))
         daemon.signal(SIGHUP)
         try waitFor("the restart-only keys to be named", timeout: 30) {
-            daemon.log.contains("these settings change only with a restart") && daemon.log.contains("keys=storage.base_path")
+            daemon.log.contains("these settings change only with a restart")
+                && daemon.log.contains("keys=storage.base_path")
         }
         try waitFor("the reload to count as successful", timeout: 60) {
             try Self.metric(url, "storekeeper_config_last_reload_successful") == "1"

@@ -140,7 +140,8 @@ import Testing
         for index in 0..<300 { tree.writeFile("temp/job_\(index % 7)/chunk_\(index).part", size: index) }
         try Self.initAndScan(tree)
         let index = tree.base + "/.storekeeper/index.db"
-        let snapshot = "SELECT count(*), (SELECT group_concat(path || size || mtime || mtime_ns || inode) FROM files) FROM events"
+        let snapshot =
+            "SELECT count(*), (SELECT group_concat(path || size || mtime || mtime_ns || inode) FROM files) FROM events"
         let before = try Shell.run(["sqlite3", index, snapshot], in: tree.root).stdout
         let result = try tree.storekeeper(["scan", "--json"])
         #expect(result.status == 0)

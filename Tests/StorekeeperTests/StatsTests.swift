@@ -9,8 +9,11 @@ import Testing
     /// sees them; `.gitkeep` files are layout, not counted (migration 4).
     static func findTotals(_ tree: TemporaryTree) throws -> [String: (files: Int, bytes: Int)] {
         let listing = try Shell.run(
-            ["find", tree.base, "-path", tree.base + "/.storekeeper", "-prune", "-o", "(", "-type", "f", "-o", "-type", "l",
-             ")", "!", "-name", ".gitkeep", "-printf", "%P\\t%s\\n"],
+            [
+                "find", tree.base, "-path", tree.base + "/.storekeeper", "-prune", "-o", "(", "-type", "f", "-o",
+                "-type", "l",
+                ")", "!", "-name", ".gitkeep", "-printf", "%P\\t%s\\n",
+            ],
             in: tree.root)
         var totals: [String: (files: Int, bytes: Int)] = [:]
         for line in listing.stdout.split(separator: "\n") {
@@ -29,9 +32,11 @@ import Testing
         let tree = try TemporaryTree()
         var seed: UInt64 = 42
         for index in 0..<2000 {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            let folder = ["uploads/2026-11-0\(index % 9 + 1)", "frames/video_\(index % 13)", "contact-sheets/s", "outputs/o",
-                          "temp/job_\(index % 5)", "misc"][index % 6]
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let folder = [
+                "uploads/2026-11-0\(index % 9 + 1)", "frames/video_\(index % 13)", "contact-sheets/s", "outputs/o",
+                "temp/job_\(index % 5)", "misc",
+            ][index % 6]
             tree.writeFile("\(folder)/file_\(index)", size: Int(seed >> 52))
         }
         tree.symlink("outputs/link".bytes, target: "/etc/hostname")
@@ -64,7 +69,8 @@ import Testing
         #expect(result.status == 0)
         #expect(result.stdout.contains("storekeeper_category_bytes{category=\"temp\"} 3"))
         #expect(result.stdout.contains("# TYPE storekeeper_filesystem_free_bytes gauge"))
-        if let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: FileManager.default.fileExists) {
+        if let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: FileManager.default.fileExists)
+        {
             let check = try Shell.run([promtool, "check", "metrics"], in: tree.root, input: result.stdout)
             #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         }

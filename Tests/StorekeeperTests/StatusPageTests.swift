@@ -34,7 +34,8 @@ import Testing
     static func value(in page: String, category: String, className: String) -> Int64? {
         guard let row = page.range(of: "<tr data-category=\"\(category)\"") else { return nil }
         let rest = page[row.upperBound...]
-        guard let end = rest.range(of: "</tr>"), let cell = rest[..<end.lowerBound].range(of: "class=\"\(className)\" data-value=\"")
+        guard let end = rest.range(of: "</tr>"),
+            let cell = rest[..<end.lowerBound].range(of: "class=\"\(className)\" data-value=\"")
         else { return nil }
         return Int64(rest[cell.upperBound...].prefix { $0.isNumber || $0 == "-" })
     }
@@ -48,7 +49,9 @@ import Testing
         #expect(!page.body.contains("<script"), "no script at all, and the hostile name is escaped")
         #expect(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;.part"))
         #expect(page.body.contains(#"caf\xe9&lt;b&gt;.tmp"#), "invalid UTF-8 shows as an escape")
-        #expect(!page.body.contains("http://") && !page.body.contains("https://") && !page.body.contains("src="), "no external asset")
+        #expect(
+            !page.body.contains("http://") && !page.body.contains("https://") && !page.body.contains("src="),
+            "no external asset")
         let head = try HTTPClient.curl(["-I", daemon.url + "/"])
         #expect(head.status == 200 && head.body.isEmpty)
         #expect(try HTTPClient.curl(["-X", "POST", daemon.url + "/"]).status == 405)
@@ -74,17 +77,25 @@ import Testing
         let (tree, daemon) = try Self.hostileTree()
         try waitFor("a usage sample", timeout: 60) { try tree.sqlite("SELECT count(*) FROM usage_history") != "0" }
         let browser = try #require(Self.chromium)
-        let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(tree.root)/chromium"]
+        let flags = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--user-data-dir=\(tree.root)/chromium",
+        ]
         let dom = try Shell.run([browser] + flags + ["--dump-dom", daemon.url + "/"], in: tree.root)
         #expect(dom.status == 0, "\(dom.stderr)")
         #expect(!dom.stderr.contains("Uncaught") && !dom.stderr.contains("ERR_"), "\(dom.stderr)")
         let stats = try Self.stats(tree)
         #expect(!stats.isEmpty)
         for (category, numbers) in stats {
-            #expect(Self.value(in: dom.stdout, category: category, className: "files") == (numbers["files"] as? Int).map(Int64.init), "\(category) files")
-            #expect(Self.value(in: dom.stdout, category: category, className: "bytes") == (numbers["bytes"] as? Int).map(Int64.init), "\(category) bytes")
             #expect(
-                Self.value(in: dom.stdout, category: category, className: "allocated") == (numbers["allocated_bytes"] as? Int).map(Int64.init),
+                Self.value(in: dom.stdout, category: category, className: "files")
+                    == (numbers["files"] as? Int).map(Int64.init), "\(category) files")
+            #expect(
+                Self.value(in: dom.stdout, category: category, className: "bytes")
+                    == (numbers["bytes"] as? Int).map(Int64.init), "\(category) bytes")
+            #expect(
+                Self.value(in: dom.stdout, category: category, className: "allocated")
+                    == (numbers["allocated_bytes"] as? Int).map(Int64.init),
                 "\(category) allocated")
         }
         // The browser parsed the hostile name as text, not as an element.
@@ -96,7 +107,9 @@ import Testing
         let screenshot = Self.artifacts + "/status-page.png"
         try? FileManager.default.removeItem(atPath: screenshot)
         let shot = try Shell.run(
-            [browser] + flags + ["--hide-scrollbars", "--window-size=1280,1500", "--screenshot=\(screenshot)", daemon.url + "/"], in: tree.root)
+            [browser] + flags + [
+                "--hide-scrollbars", "--window-size=1280,1500", "--screenshot=\(screenshot)", daemon.url + "/",
+            ], in: tree.root)
         #expect(shot.status == 0, "\(shot.stderr)")
         let png = try Data(contentsOf: URL(fileURLWithPath: screenshot))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000, "a real PNG at \(screenshot)")

@@ -21,7 +21,8 @@ import Testing
     static var mirror: String {
         let sources = (try? String(contentsOfFile: "/etc/apt/sources.list.d/debian.sources", encoding: .utf8)) ?? ""
         let line = sources.split(separator: "\n").first { $0.hasPrefix("URIs:") }
-        return line.map { $0.dropFirst("URIs:".count).trimmingCharacters(in: .whitespaces) } ?? "http://deb.debian.org/debian"
+        return line.map { $0.dropFirst("URIs:".count).trimmingCharacters(in: .whitespaces) }
+            ?? "http://deb.debian.org/debian"
     }
 
     static func bash(_ script: String) throws -> Shell.Result {
@@ -60,7 +61,8 @@ import Testing
         func journal() -> String { (try? run("journalctl -u storekeeper --no-pager -o cat").stdout) ?? "" }
 
         func mainPID() throws -> String {
-            try run("systemctl show -p MainPID --value storekeeper").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            try run("systemctl show -p MainPID --value storekeeper").stdout.trimmingCharacters(
+                in: .whitespacesAndNewlines)
         }
 
         deinit {
@@ -109,7 +111,8 @@ import Testing
         #expect(try container.run("systemctl stop storekeeper").status == 0)
         #expect(Date().timeIntervalSince(started) < 60)
         #expect(
-            try container.run("systemctl show -p Result --value storekeeper").stdout == "success\n", "\(container.journal())")
+            try container.run("systemctl show -p Result --value storekeeper").stdout == "success\n",
+            "\(container.journal())")
         #expect(container.journal().contains("stopped"))
         let verify = try container.run(
             "runuser -u media -- /usr/local/bin/storekeeper verify --config /etc/storekeeper/storekeeper.yaml")
@@ -161,13 +164,15 @@ import Testing
             systemctl start storekeeper-clean.timer
             """)
         try waitFor("the missed fallback run", timeout: 60) {
-            let result = try container.run("systemctl show -p Result,ExecMainExitTimestampMonotonic --value storekeeper-clean.service")
+            let result = try container.run(
+                "systemctl show -p Result,ExecMainExitTimestampMonotonic --value storekeeper-clean.service")
             let lines = result.stdout.split(separator: "\n")
             return lines.first == "success" && (lines.last.flatMap { Int($0) } ?? 0) > 0
         }
 
         // systemctl reload: SIGHUP reloads the configuration.
-        try container.run("sed -i 's/temp: 1h/temp: 2h/' /etc/storekeeper/storekeeper.yaml && systemctl reload storekeeper")
+        try container.run(
+            "sed -i 's/temp: 1h/temp: 2h/' /etc/storekeeper/storekeeper.yaml && systemctl reload storekeeper")
         try waitFor("the reload in the journal", timeout: 60) { container.journal().contains("configuration reloaded") }
         try waitFor("the daemon to run again after the reload", timeout: 60) {
             container.journal().components(separatedBy: "configuration reloaded").last?.contains("watching") == true

@@ -32,7 +32,8 @@ import Testing
     /// installs trash-cli 0.26 in `.build-venv/trash-cli` and exports it), else
     /// from that venv. Debian's trash-cli (0.17) has no `--trash-dir`.
     static func trashCLI(_ program: String) throws -> String {
-        let directory = ProcessInfo.processInfo.environment["STOREKEEPER_TRASH_CLI_BIN"]
+        let directory =
+            ProcessInfo.processInfo.environment["STOREKEEPER_TRASH_CLI_BIN"]
             ?? Repository.root + "/.build-venv/trash-cli/bin"
         let path = directory + "/" + program
         guard FileManager.default.isExecutableFile(atPath: path) else { throw TrashCLIMissing(path: path) }
@@ -49,7 +50,9 @@ import Testing
     }
 
     /// Runs a trash-cli command (no shell) with a home of its own.
-    func runTrashCLI(_ program: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:])
+    func runTrashCLI(
+        _ program: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]
+    )
         throws -> Shell.Result
     {
         var merged = ["HOME": tree.root]
@@ -111,7 +114,10 @@ import Testing
         #expect(result.lines[3] == "3 items, 2.0 KiB in \(trashDirectory).")
 
         let items = try listJSON()
-        #expect(items.map { $0["original_path"] as? String } == ["temp/job/new\\nline\\xFF", "uploads/2026-11-01/clip one.mp4", nil])
+        #expect(
+            items.map { $0["original_path"] as? String } == [
+                "temp/job/new\\nline\\xFF", "uploads/2026-11-01/clip one.mp4", nil,
+            ])
         #expect(items[1]["size"] as? Int == 2048 && items[1]["category"] as? String == "temp")
         #expect(items[1]["deleted_at"] as? String == "2026-09-21T14:13:20Z" && items[1]["problem"] is NSNull)
         #expect(items[2]["problem"] as? String == "no .trashinfo in info/ (orphan)")
@@ -214,7 +220,8 @@ import Testing
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
 
         let deletedAt = try tree.sqlite("SELECT deleted_at FROM trash WHERE original_path = 'temp/job/old.tmp'")
-        let local = try Shell.run(["date", "-d", "@\(deletedAt)", "+%Y-%m-%d %H:%M:%S"], in: tree.root, environment: zone)
+        let local = try Shell.run(
+            ["date", "-d", "@\(deletedAt)", "+%Y-%m-%d %H:%M:%S"], in: tree.root, environment: zone)
         let listed = try runTrashCLI("trash-list", ["--trash-dir", trashDirectory])
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(listed.lines == [local.stdout.trimmingCharacters(in: .newlines) + " \(tree.base)/temp/job/old.tmp"])
@@ -243,13 +250,18 @@ import Testing
         let odd = Array("temp/bad".utf8) + [0xFF] + Array(" name.bin".utf8)
         tree.writeFile(odd, size: 5)
         #expect(try tree.storekeeper(["scan"]).status == 0)
-        let put = try runTrashCLI("trash-put", ["--trash-dir", trashDirectory, tree.base + "/uploads/2026-11-04/clip.mp4"])
+        let put = try runTrashCLI(
+            "trash-put", ["--trash-dir", trashDirectory, tree.base + "/uploads/2026-11-04/clip.mp4"])
         #expect(put.status == 0, "\(put.stderr)")
         // argv cannot carry the 0xFF byte from here: bash's $'…' can.
-        _ = try tree.sh("HOME=\(tree.root) \(try Self.trashCLI("trash-put")) --trash-dir .trash $'temp/bad\\xff name.bin'")
+        _ = try tree.sh(
+            "HOME=\(tree.root) \(try Self.trashCLI("trash-put")) --trash-dir .trash $'temp/bad\\xff name.bin'")
 
         let items = try listJSON()
-        #expect(Set(items.compactMap { $0["original_path"] as? String }) == ["uploads/2026-11-04/clip.mp4", "temp/bad\\xFF name.bin"])
+        #expect(
+            Set(items.compactMap { $0["original_path"] as? String }) == [
+                "uploads/2026-11-04/clip.mp4", "temp/bad\\xFF name.bin",
+            ])
         #expect(Set(items.compactMap { $0["size"] as? Int }) == [44, 5])
         #expect(items.allSatisfy { $0["problem"] is NSNull && $0["category"] is NSNull })
         #expect(try tree.sqlite("SELECT files, bytes FROM trash_usage") == "2|49")
@@ -270,7 +282,9 @@ import Testing
         tree.writeFile("temp/a.tmp")
         let zone = ["TZ": "XST-5:30"]
         let before = Int64(time(nil))
-        #expect(try runTrashCLI("trash-put", ["--trash-dir", trashDirectory, tree.base + "/temp/a.tmp"], environment: zone).status == 0)
+        #expect(
+            try runTrashCLI("trash-put", ["--trash-dir", trashDirectory, tree.base + "/temp/a.tmp"], environment: zone)
+                .status == 0)
         let after = Int64(time(nil))
 
         let utc = try #require(Self.epoch(try listJSON(environment: ["TZ": "UTC"]).first?["deleted_at"]))

@@ -25,15 +25,20 @@ import Testing
         return (tree, try DaemonProcess(tree))
     }
 
-    static func expectMatch(_ tree: TemporaryTree, _ daemon: DaemonProcess, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectMatch(
+        _ tree: TemporaryTree, _ daemon: DaemonProcess, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let listing = try tree.waitUntilIndexMatches()
-        #expect(listing == nil, "index differs from disk:\n\(listing ?? "")\n\(daemon.log)", sourceLocation: sourceLocation)
+        #expect(
+            listing == nil, "index differs from disk:\n\(listing ?? "")\n\(daemon.log)", sourceLocation: sourceLocation)
     }
 
     // 1
     @Test func createWriteClose() throws {
         let (tree, daemon) = try Self.watched()
-        try tree.sh("exec 3>temp/a; head -c 524288 /dev/zero >&3; head -c 262144 /dev/zero >&3; head -c 262144 /dev/zero >&3; exec 3>&-")
+        try tree.sh(
+            "exec 3>temp/a; head -c 524288 /dev/zero >&3; head -c 262144 /dev/zero >&3; head -c 262144 /dev/zero >&3; exec 3>&-"
+        )
         try Self.expectMatch(tree, daemon)
         #expect(try tree.sqlite("SELECT size FROM files WHERE path = 'temp/a'") == "1048576")
     }
@@ -41,7 +46,12 @@ import Testing
     // 2
     @Test func aLongLivedWriterIsFollowedWithoutClose() throws {
         let (tree, daemon) = try Self.watched()
-        let handle = try #require(FileHandle(forWritingAtPath: { _ = FileManager.default.createFile(atPath: tree.base + "/uploads/live", contents: nil); return tree.base + "/uploads/live" }()))
+        let handle = try #require(
+            FileHandle(
+                forWritingAtPath: {
+                    _ = FileManager.default.createFile(atPath: tree.base + "/uploads/live", contents: nil);
+                    return tree.base + "/uploads/live"
+                }()))
         for round in 1...5 {
             handle.write(Data(repeating: 0x41, count: 1000))
             try waitFor("size \(round * 1000) while the writer keeps the file open") {
@@ -104,27 +114,35 @@ import Testing
         defer { withExtendedLifetime(outsideDirectory) {} }
         let outside = outsideDirectory.path
         try Shell.run(
-            ["bash", "-c", "mkdir -p '\(outside)'/a/b/c/d/e && for d in a a/b a/b/c a/b/c/d a/b/c/d/e; do for i in $(seq 1 200); do echo $i > '\(outside)'/$d/f$i; done; done"],
+            [
+                "bash", "-c",
+                "mkdir -p '\(outside)'/a/b/c/d/e && for d in a a/b a/b/c a/b/c/d a/b/c/d/e; do for i in $(seq 1 200); do echo $i > '\(outside)'/$d/f$i; done; done",
+            ],
             in: "/")
         let (tree, daemon) = try Self.watched()
         try tree.sh("mv '\(outside)/a' frames/video_1")
         try Self.expectMatch(tree, daemon)
-        #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path > 'frames/video_1/' AND path < 'frames/video_10'") == "1000")
+        #expect(
+            try tree.sqlite("SELECT count(*) FROM files WHERE path > 'frames/video_1/' AND path < 'frames/video_10'")
+                == "1000")
         try tree.sh("echo new > frames/video_1/b/c/d/e/late")
         try Self.expectMatch(tree, daemon)
     }
 
     // 8 and 9
     @Test func renamedFoldersKeepTheirWatches() throws {
-        let (tree, daemon) = try Self.watched("mkdir -p temp/d1/inner && echo old > temp/d1/old && echo i > temp/d1/inner/i")
+        let (tree, daemon) = try Self.watched(
+            "mkdir -p temp/d1/inner && echo old > temp/d1/old && echo i > temp/d1/inner/i")
         try Self.expectMatch(tree, daemon)
-        try tree.sh("mv temp/d1 temp/d2 && echo new > temp/d2/new && echo changed >> temp/d2/old && echo x >> temp/d2/inner/i")
+        try tree.sh(
+            "mv temp/d1 temp/d2 && echo new > temp/d2/new && echo changed >> temp/d2/old && echo x >> temp/d2/inner/i")
         try Self.expectMatch(tree, daemon)
         #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path LIKE 'temp/d1/%'") == "0")
         try tree.sh("mv temp/d2 temp/d3 && mv temp/d3 frames/d4 && echo y > frames/d4/inner/y")
         try Self.expectMatch(tree, daemon)
         #expect(try tree.sqlite("SELECT DISTINCT category FROM files WHERE path LIKE 'frames/d4/%'") == "frames")
-        #expect(try tree.sqlite("SELECT count(*) FROM events WHERE action = 'move' AND detail LIKE 'directory%'") != "0")
+        #expect(
+            try tree.sqlite("SELECT count(*) FROM events WHERE action = 'move' AND detail LIKE 'directory%'") != "0")
     }
 
     // 10
@@ -132,7 +150,8 @@ import Testing
         let outsideDirectory = try TemporaryDirectory(prefix: "gone")
         defer { withExtendedLifetime(outsideDirectory) {} }
         let outside = outsideDirectory.path
-        let (tree, daemon) = try Self.watched("mkdir -p uploads/day/sub && echo 1 > uploads/day/a && echo 2 > uploads/day/sub/b")
+        let (tree, daemon) = try Self.watched(
+            "mkdir -p uploads/day/sub && echo 1 > uploads/day/a && echo 2 > uploads/day/sub/b")
         try Self.expectMatch(tree, daemon)
         let watches = daemon.health?["watches"] as? Int ?? 0
         try tree.sh("mv uploads/day '\(outside)/'")
@@ -156,7 +175,8 @@ import Testing
     // 13
     @Test func removingATenThousandFileSubtree() throws {
         let (tree, daemon) = try Self.watched(
-            "for d in $(seq 1 100); do mkdir -p frames/big/v$d; (cd frames/big/v$d && touch $(seq -f 'f%g' 1 100)); done")
+            "for d in $(seq 1 100); do mkdir -p frames/big/v$d; (cd frames/big/v$d && touch $(seq -f 'f%g' 1 100)); done"
+        )
         try Self.expectMatch(tree, daemon)
         #expect(try tree.sqlite("SELECT count(*) FROM files WHERE category = 'frames'") == "10001")
         let watches = daemon.health?["watches"] as? Int ?? 0
@@ -191,7 +211,10 @@ import Testing
         let (tree, daemon) = try Self.watched("echo data > outputs/a")
         try tree.sh("ln outputs/a outputs/b")
         try Self.expectMatch(tree, daemon)
-        #expect(try tree.sqlite("SELECT count(DISTINCT inode) || ',' || count(*) FROM files WHERE path IN ('outputs/a', 'outputs/b')") == "1,2")
+        #expect(
+            try tree.sqlite(
+                "SELECT count(DISTINCT inode) || ',' || count(*) FROM files WHERE path IN ('outputs/a', 'outputs/b')")
+                == "1,2")
     }
 
     // 20
@@ -205,7 +228,9 @@ import Testing
         try Self.expectMatch(tree, daemon)
         try Shell.run(["bash", "-c", "echo x > '\(outside)/inside'"], in: "/")
         try Self.expectMatch(tree, daemon)
-        #expect(try tree.sqlite("SELECT group_concat(kind) FROM files WHERE path IN ('temp/dirlink', 'temp/filelink')") == "symlink,symlink")
+        #expect(
+            try tree.sqlite("SELECT group_concat(kind) FROM files WHERE path IN ('temp/dirlink', 'temp/filelink')")
+                == "symlink,symlink")
         #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path LIKE 'temp/dirlink/%'") == "0")
         #expect(daemon.health?["watches"] as? Int == watches)
     }
@@ -268,12 +293,16 @@ import Testing
         // Root reads everything: run the daemon as nobody.
         let daemon = try DaemonProcess(tree, prefix: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
         try Self.expectMatch(tree, daemon)
-        try tree.sh("chmod 000 uploads/locked && echo b > uploads/locked/b && echo c > uploads/c && chown 65534 uploads/c")
-        try waitFor("uploads/c to be indexed") { try tree.sqlite("SELECT count(*) FROM files WHERE path = 'uploads/c'") == "1" }
+        try tree.sh(
+            "chmod 000 uploads/locked && echo b > uploads/locked/b && echo c > uploads/c && chown 65534 uploads/c")
+        try waitFor("uploads/c to be indexed") {
+            try tree.sqlite("SELECT count(*) FROM files WHERE path = 'uploads/c'") == "1"
+        }
         #expect(try tree.sqlite("SELECT count(*) FROM files WHERE path = 'uploads/locked/a'") == "1")
         try tree.sh("chmod 755 uploads/locked")
         try daemon.stop()
-        let restarted = try DaemonProcess(tree, prefix: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+        let restarted = try DaemonProcess(
+            tree, prefix: ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
         try Self.expectMatch(tree, restarted)
     }
 }

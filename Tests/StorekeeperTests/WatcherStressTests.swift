@@ -27,18 +27,21 @@ import Testing
         try WatcherScenarioTests.expectMatch(tree, daemon)
         // The 100k frames; the folder's .gitkeep is layout, not counted.
         #expect(try tree.sqlite("SELECT files FROM usage WHERE category = 'frames'") == "100000")
-        #expect(daemon.health?["overflows"] as? Int == 0, "one burst of 4 shell writers should not overflow a draining reader")
+        #expect(
+            daemon.health?["overflows"] as? Int == 0,
+            "one burst of 4 shell writers should not overflow a draining reader")
     }
 
     @Test func aPausedDaemonCatchesUpWithAShuffle() throws {
         let (tree, daemon) = try WatcherScenarioTests.watched(
-            "for d in a b c d e; do mkdir -p temp/$d/sub; for i in 1 2 3 4 5; do echo $i > temp/$d/f$i; echo $i > temp/$d/sub/g$i; done; done")
+            "for d in a b c d e; do mkdir -p temp/$d/sub; for i in 1 2 3 4 5; do echo $i > temp/$d/f$i; echo $i > temp/$d/sub/g$i; done; done"
+        )
         try WatcherScenarioTests.expectMatch(tree, daemon)
         daemon.signal(SIGSTOP)
         // A deterministic shuffle of creates, renames, deletes and folder moves.
         var state: UInt64 = 7
         func pick(_ n: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((state >> 33) % UInt64(n))
         }
         var script = ""
@@ -50,7 +53,8 @@ import Testing
             case 2: script += "rm -f temp/\(folder)/sub/g\(pick(5) + 1)\n"
             case 3:
                 let other = ["a", "b", "c", "d", "e"][pick(5)]
-                script += "[ -d temp/\(folder)/sub ] && [ ! -e temp/\(other)/moved\(step) ] && mv temp/\(folder)/sub temp/\(other)/moved\(step) && mkdir temp/\(folder)/sub || true\n"
+                script +=
+                    "[ -d temp/\(folder)/sub ] && [ ! -e temp/\(other)/moved\(step) ] && mv temp/\(folder)/sub temp/\(other)/moved\(step) && mkdir temp/\(folder)/sub || true\n"
             case 4: script += "mv temp/\(folder) temp/tmp\(step) && mv temp/tmp\(step) temp/\(folder) || true\n"
             default: script += "echo grow >> temp/\(folder)/n\(max(0, step - 3)) 2>/dev/null || true\n"
             }
@@ -66,7 +70,8 @@ import Testing
         // (CREATE, then ATTRIB or CLOSE_WRITE): this is well past the kernel's limit.
         let folders = (limit / 2 + 5000 + 999) / 1000
         let (tree, daemon) = try WatcherScenarioTests.watched(
-            "mkdir -p temp/old && (cd temp/old && touch $(seq -f 'o%g' 1 3000)) && for d in $(seq 1 \(folders)); do mkdir temp/new$d; done")
+            "mkdir -p temp/old && (cd temp/old && touch $(seq -f 'o%g' 1 3000)) && for d in $(seq 1 \(folders)); do mkdir temp/new$d; done"
+        )
         try WatcherScenarioTests.expectMatch(tree, daemon)
         daemon.signal(SIGSTOP)
         try tree.sh(
@@ -85,7 +90,10 @@ import Testing
         let (tree, daemon) = try WatcherScenarioTests.watched()
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: "/bin/bash")
-        writer.arguments = ["-c", "for d in $(seq 1 30); do mkdir -p uploads/b$d; (cd uploads/b$d && touch $(seq -f 'u%g' 1 500)); done"]
+        writer.arguments = [
+            "-c",
+            "for d in $(seq 1 30); do mkdir -p uploads/b$d; (cd uploads/b$d && touch $(seq -f 'u%g' 1 500)); done",
+        ]
         writer.currentDirectoryURL = URL(fileURLWithPath: tree.base)
         try writer.run()
         try waitFor("the burst to be under way") {
@@ -96,7 +104,9 @@ import Testing
         _ = try daemon.waitForExit()
         let restarted = try DaemonProcess(tree)
         try WatcherScenarioTests.expectMatch(tree, restarted)
-        #expect(try tree.sqlite("SELECT files FROM usage WHERE category = 'uploads'") == "15000", "the .gitkeep is not counted")
+        #expect(
+            try tree.sqlite("SELECT files FROM usage WHERE category = 'uploads'") == "15000",
+            "the .gitkeep is not counted")
     }
 
     @Test func theWatchLimitIsLoudAndTheIndexStaysExact() throws {
@@ -118,7 +128,10 @@ import Testing
         try WatcherScenarioTests.expectMatch(tree, daemon)
         // Raise the limit: the next periodic reconcile watches everything again.
         let raise = try Shell.run(
-            ["nsenter", "--user", "--target", String(daemon.pid), "sh", "-c", "echo 100000 > /proc/sys/user/max_inotify_watches"],
+            [
+                "nsenter", "--user", "--target", String(daemon.pid), "sh", "-c",
+                "echo 100000 > /proc/sys/user/max_inotify_watches",
+            ],
             in: "/")
         #expect(raise.status == 0, "\(raise.stderr)")
         try waitFor("the daemon to leave the degraded state") { daemon.health?["degraded"] as? Bool == false }

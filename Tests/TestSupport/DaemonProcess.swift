@@ -39,7 +39,9 @@ package final class DaemonProcess {
     package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     package var health: [String: Any]? {
-        guard let data = FileManager.default.contents(atPath: tree.base + "/.storekeeper/health.json") else { return nil }
+        guard let data = FileManager.default.contents(atPath: tree.base + "/.storekeeper/health.json") else {
+            return nil
+        }
         return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     }
 

@@ -27,7 +27,9 @@ package enum Shell {
     /// The absolute path of `program` on `searchPath`, or nil. Unless given,
     /// that is the test process's `PATH`, then the one commands run with.
     package static func which(_ program: String, searchPath: String? = nil) -> String? {
-        let path = searchPath ?? [ProcessInfo.processInfo.environment["PATH"], baseEnvironment["PATH"]]
+        let path =
+            searchPath
+            ?? [ProcessInfo.processInfo.environment["PATH"], baseEnvironment["PATH"]]
             .compactMap { $0 }.joined(separator: ":")
         return path.split(separator: ":").lazy
             .map { "\($0)/\(program)" }

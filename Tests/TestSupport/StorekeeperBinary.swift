@@ -8,10 +8,13 @@ package enum StorekeeperBinary {
     package typealias Result = Shell.Result
 
     package static var path: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var directory = URL(fileURLWithPath: executable).deletingLastPathComponent()
         // Inside an .xctest bundle directory on some layouts.
-        while directory.path != "/" && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("storekeeper").path) {
+        while directory.path != "/"
+            && !FileManager.default.fileExists(atPath: directory.appendingPathComponent("storekeeper").path)
+        {
             directory = directory.deletingLastPathComponent()
         }
         return directory.appendingPathComponent("storekeeper").path

@@ -25,7 +25,8 @@ package final class TemporaryTree {
     package func storekeeper(_ arguments: [String], environment: [String: String] = [:], asUser uid: Int? = nil) throws
         -> Shell.Result
     {
-        try StorekeeperBinary.run(arguments + ["--config", configPath], in: root, environment: environment, asUser: uid)
+        try StorekeeperBinary.run(
+            arguments + ["--config", configPath], in: root, environment: environment, asUser: uid)
     }
 
     /// Runs a bash script inside the base (the scenario's file operations).

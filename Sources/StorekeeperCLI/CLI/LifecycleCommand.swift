@@ -7,7 +7,8 @@ import StorekeeperSystem
 enum LifecycleCommand {
     static let spec = CommandSpec(
         name: "lifecycle",
-        abstract: "Print the retention policy as an S3 lifecycle configuration (JSON), for a bucket with the same folders.",
+        abstract:
+            "Print the retention policy as an S3 lifecycle configuration (JSON), for a bucket with the same folders.",
         discussion: """
             Apply it with 'aws s3api put-bucket-lifecycle-configuration --bucket B \
             --lifecycle-configuration file://lifecycle.json'. Retentions become whole days rounded up; \
@@ -29,7 +30,9 @@ enum LifecycleCommand {
         var ignoreExclude = false
 
         static let options: [Option<Self>] = [
-            .value("--format", "format", \.format, as: .choice, help: "The lifecycle dialect: s3 (the default, and for now the only one)."),
+            .value(
+                "--format", "format", \.format, as: .choice,
+                help: "The lifecycle dialect: s3 (the default, and for now the only one)."),
             .value(
                 "--prefix", "prefix", \.prefix, as: .text,
                 help: "Key prefix the base maps to in the bucket, ending in '/' (default: the bucket's root)."),
@@ -43,7 +46,8 @@ enum LifecycleCommand {
         let configuration = try invocation.loadConfiguration()
         let lifecycle: S3Lifecycle
         do {
-            lifecycle = try S3Lifecycle(configuration, prefix: options.prefix ?? "", ignoringExclude: options.ignoreExclude)
+            lifecycle = try S3Lifecycle(
+                configuration, prefix: options.prefix ?? "", ignoringExclude: options.ignoreExclude)
         } catch {
             Console.error("storekeeper: \(error.description)")
             return .failure
@@ -60,7 +64,9 @@ extension ValueConversion where Value: RawRepresentable & CaseIterable & Sendabl
         Self { text, option throws(UsageError) in
             guard let value = Value(rawValue: text) else {
                 let words = Value.allCases.map(\.rawValue)
-                throw UsageError("'\(option)' takes \(words.joinedAsList("or")), got '\(text)'" + Suggestion.phrase(for: text, among: words))
+                throw UsageError(
+                    "'\(option)' takes \(words.joinedAsList("or")), got '\(text)'"
+                        + Suggestion.phrase(for: text, among: words))
             }
             return value
         }

@@ -46,11 +46,17 @@ public struct CategoryPolicy: Sendable, Equatable {
     /// The default retention table, in eviction priority order: under disk
     /// pressure scratch space goes first and deliverables never.
     public static let builtIns: [CategoryPolicy] = [
-        CategoryPolicy(key: "temp", directories: ["temp"], retentionSeconds: 86_400, quotaBytes: 5 << 30, onQuota: .evict),
-        CategoryPolicy(key: "frames", directories: ["frames"], retentionSeconds: 2_592_000, quotaBytes: 50 << 30, onQuota: .evict),
-        CategoryPolicy(key: "contact_sheets", directories: ["contact-sheets"], retentionSeconds: 2_592_000, quotaBytes: 20 << 30, onQuota: .evict),
-        CategoryPolicy(key: "uploads", directories: ["uploads"], retentionSeconds: 604_800, quotaBytes: 10 << 30, onQuota: .alert),
-        CategoryPolicy(key: "outputs", directories: ["outputs"], retentionSeconds: nil, quotaBytes: 100 << 30, onQuota: .alert),
+        CategoryPolicy(
+            key: "temp", directories: ["temp"], retentionSeconds: 86_400, quotaBytes: 5 << 30, onQuota: .evict),
+        CategoryPolicy(
+            key: "frames", directories: ["frames"], retentionSeconds: 2_592_000, quotaBytes: 50 << 30, onQuota: .evict),
+        CategoryPolicy(
+            key: "contact_sheets", directories: ["contact-sheets"], retentionSeconds: 2_592_000, quotaBytes: 20 << 30,
+            onQuota: .evict),
+        CategoryPolicy(
+            key: "uploads", directories: ["uploads"], retentionSeconds: 604_800, quotaBytes: 10 << 30, onQuota: .alert),
+        CategoryPolicy(
+            key: "outputs", directories: ["outputs"], retentionSeconds: nil, quotaBytes: 100 << 30, onQuota: .alert),
     ]
 
     /// The category Storekeeper never deletes from, whatever the config says.

@@ -18,8 +18,10 @@ public enum ConfigValueParser {
         }
     }
 
-    static let durationSyntax = "expected a duration: whole seconds or a whole number with s, m, h, d or w (90s, 15m, 24h, 7d, 2w), or -1"
-    static let sizeSyntax = "expected a size: whole bytes or a number with B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (512MiB, 10GiB, 1.5TB), or -1"
+    static let durationSyntax =
+        "expected a duration: whole seconds or a whole number with s, m, h, d or w (90s, 15m, 24h, 7d, 2w), or -1"
+    static let sizeSyntax =
+        "expected a size: whole bytes or a number with B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (512MiB, 10GiB, 1.5TB), or -1"
 
     private static let durationUnits: [String: Int64] = [
         "s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800,
@@ -40,7 +42,7 @@ public enum ConfigValueParser {
             throw InvalidValue(message: "\(durationSyntax), found '\(text)'")
         }
         guard let value = Int64(digits),
-              case (let product, false) = value.multipliedReportingOverflow(by: multiplier)
+            case (let product, false) = value.multipliedReportingOverflow(by: multiplier)
         else {
             throw InvalidValue(message: "duration '\(text)' is too large")
         }
@@ -57,17 +59,17 @@ public enum ConfigValueParser {
         let whole = parts[0]
         let fraction = parts.count == 2 ? parts[1] : ""
         guard !whole.isEmpty, parts.count == 1 || (!fraction.isEmpty && !unit.isEmpty),
-              fraction.allSatisfy(\.isASCIIDigitCharacter),
-              let multiplier = unit.isEmpty ? 1 : sizeUnits[unit]
+            fraction.allSatisfy(\.isASCIIDigitCharacter),
+            let multiplier = unit.isEmpty ? 1 : sizeUnits[unit]
         else {
             throw InvalidValue(message: "\(sizeSyntax), found '\(text)'")
         }
         // Exact integer arithmetic: 1.5GiB must be 1610612736, not a rounded double.
         guard fraction.count <= 18,
-              let wholeValue = Int64(whole),
-              let fractionValue = Int64(fraction.isEmpty ? "0" : fraction),
-              case (let wholeBytes, false) = wholeValue.multipliedReportingOverflow(by: multiplier),
-              case (let fractionScaled, false) = fractionValue.multipliedReportingOverflow(by: multiplier)
+            let wholeValue = Int64(whole),
+            let fractionValue = Int64(fraction.isEmpty ? "0" : fraction),
+            case (let wholeBytes, false) = wholeValue.multipliedReportingOverflow(by: multiplier),
+            case (let fractionScaled, false) = fractionValue.multipliedReportingOverflow(by: multiplier)
         else {
             throw InvalidValue(message: "size '\(text)' is too large")
         }

@@ -157,7 +157,9 @@ extension ConfigurationDecoder {
         let text = try string(node, path)
         guard ListenAddress(text) != nil else {
             throw error(
-                node, path, "expected host:port with a port from 0 to 65535 (e.g. 127.0.0.1:9464; 0 picks a free port), found '\(text)'")
+                node, path,
+                "expected host:port with a port from 0 to 65535 (e.g. 127.0.0.1:9464; 0 picks a free port), found '\(text)'"
+            )
         }
         return text
     }

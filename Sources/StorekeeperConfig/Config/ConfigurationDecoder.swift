@@ -22,9 +22,10 @@ struct ConfigurationDecoder {
             if entry.key == "storage" {
                 storage = entry
             } else {
-                warnings.append(ConfigWarning(
-                    file: file, line: entry.keyLine, key: entry.key,
-                    message: "ignored: not a Storekeeper setting (left to the host application)"))
+                warnings.append(
+                    ConfigWarning(
+                        file: file, line: entry.keyLine, key: entry.key,
+                        message: "ignored: not a Storekeeper setting (left to the host application)"))
             }
         }
         guard let storage else {
@@ -58,8 +59,9 @@ struct ConfigurationDecoder {
         for entry in entries {
             let childPath = path + "." + entry.key
             if path == "storage.categories" || known.contains(entry.key) {
-                kept.append(YAMLMappingEntry(
-                    key: entry.key, keyLine: entry.keyLine, value: withoutUnknownKeys(entry.value, childPath)))
+                kept.append(
+                    YAMLMappingEntry(
+                        key: entry.key, keyLine: entry.keyLine, value: withoutUnknownKeys(entry.value, childPath)))
             } else if known.isEmpty {
                 kept.append(entry)
             } else {
@@ -69,7 +71,9 @@ struct ConfigurationDecoder {
         return .mapping(kept, line: line)
     }
 
-    private mutating func decodeEntry(_ entry: YAMLMappingEntry, into draft: inout ConfigurationDraft) throws(ConfigError) {
+    private mutating func decodeEntry(_ entry: YAMLMappingEntry, into draft: inout ConfigurationDraft)
+        throws(ConfigError)
+    {
         let path = "storage." + entry.key
         let origin = ConfigOrigin.file(line: entry.value.line, key: path)
         switch entry.key {
@@ -136,7 +140,8 @@ struct ConfigurationDecoder {
         _ entry: YAMLMappingEntry, in path: String, of draft: inout ConfigurationDraft
     ) throws(ConfigError) -> Int {
         let key = entry.key
-        let valid = key.unicodeScalars.first.map { ("a"..."z").contains($0) } == true
+        let valid =
+            key.unicodeScalars.first.map { ("a"..."z").contains($0) } == true
             && key.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
         guard valid else {
             throw ConfigError(
@@ -211,7 +216,9 @@ struct ConfigurationDecoder {
                     case "evict_below_percent":
                         let percent = try number(item.value, itemPath)
                         guard (0...100).contains(percent) else {
-                            throw error(item.value, itemPath, "expected a percentage from 0 to 100, found \(scalarText(item.value))")
+                            throw error(
+                                item.value, itemPath,
+                                "expected a percentage from 0 to 100, found \(scalarText(item.value))")
                         }
                         cleanup.evictUnexpiredBelowPercent = percent
                     default: throw unknownKey(item, itemPath)
@@ -291,7 +298,8 @@ struct ConfigurationDecoder {
                 guard seconds >= WatchSettings.minimumPollIntervalSeconds else {
                     throw error(
                         field.value, fieldPath,
-                        "expected at least \(WatchSettings.minimumPollIntervalSeconds)s, found \(scalarText(field.value))")
+                        "expected at least \(WatchSettings.minimumPollIntervalSeconds)s, found \(scalarText(field.value))"
+                    )
                 }
                 watch.pollIntervalSeconds = seconds
             default:

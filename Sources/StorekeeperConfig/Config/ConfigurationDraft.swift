@@ -34,13 +34,15 @@ struct ConfigurationDraft {
         if let index = categoryIndex(key) {
             return index
         }
-        categories.append(Category(policy: CategoryPolicy(
-            key: key,
-            directories: [CategoryPolicy.defaultDirectory(forKey: key)],
-            retentionSeconds: nil,
-            quotaBytes: nil,
-            onQuota: .alert
-        )))
+        categories.append(
+            Category(
+                policy: CategoryPolicy(
+                    key: key,
+                    directories: [CategoryPolicy.defaultDirectory(forKey: key)],
+                    retentionSeconds: nil,
+                    quotaBytes: nil,
+                    onQuota: .alert
+                )))
         return categories.count - 1
     }
 
@@ -70,8 +72,10 @@ struct ConfigurationDraft {
             file: file, configDirectory: configDirectory, currentDirectory: currentDirectory,
             noteRelativePaths: noteRelativePaths)
         if basePath == nil {
-            findings.errors.append(ConfigError(
-                file: file, line: storageLine, key: "storage.base_path", message: "missing; set it here or in STORAGE_BASE_PATH"))
+            findings.errors.append(
+                ConfigError(
+                    file: file, line: storageLine, key: "storage.base_path",
+                    message: "missing; set it here or in STORAGE_BASE_PATH"))
         }
         let base = basePath.flatMap { findings.resolve($0.path, $0.origin) }
         let index = indexPath.map { findings.resolve($0.path, $0.origin) } ?? base.map { $0 + "/.storekeeper/index.db" }
@@ -107,17 +111,23 @@ struct ConfigurationDraft {
             if case .file = origin {
                 // The loader resolves the config folder's symlinks, so a leading
                 // `..` can be taken off it lexically (not further down the path).
-                while relative.hasPrefix("../") || relative == "..", let slash = folder.lastIndex(of: "/"), folder != "/" {
+                while relative.hasPrefix("../") || relative == "..", let slash = folder.lastIndex(of: "/"),
+                    folder != "/"
+                {
                     folder = slash == folder.startIndex ? "/" : String(folder[..<slash])
                     relative = String(relative.dropFirst(3))
                 }
                 if relative.isEmpty { relative = "." }
             }
             do {
-                let absolute = try ConfigurationDraft.absolute(relative, origin: origin, file: file, currentDirectory: folder)
+                let absolute = try ConfigurationDraft.absolute(
+                    relative, origin: origin, file: file, currentDirectory: folder)
                 if noteRelativePaths && !path.hasPrefix("/") {
-                    let against = if case .environment = origin { "the working directory" } else { "the config file's folder" }
-                    warnings.append(origin.warning("relative path '\(path)' is resolved against \(against): \(absolute)", file: file))
+                    let against =
+                        if case .environment = origin { "the working directory" } else { "the config file's folder" }
+                    warnings.append(
+                        origin.warning(
+                            "relative path '\(path)' is resolved against \(against): \(absolute)", file: file))
                 }
                 return absolute
             } catch {
@@ -131,14 +141,20 @@ struct ConfigurationDraft {
     /// the config file's folder. Empty means off for both, and stays empty.
     private func resolvedMonitoring(_ findings: inout Findings) -> MonitoringSettings {
         var monitoring = monitoring
-        for (key, setting) in [("log_file", \MonitoringSettings.logFile), ("textfile_path", \MonitoringSettings.textfilePath)] {
+        for (key, setting) in [
+            ("log_file", \MonitoringSettings.logFile), ("textfile_path", \MonitoringSettings.textfilePath),
+        ] {
             guard let path = monitoring[keyPath: setting], !path.isEmpty, !path.hasPrefix("/") else { continue }
-            let absolute = "/" + (findings.configDirectory + "/" + path).split(separator: "/").filter { $0 != "." }.joined(separator: "/")
+            let absolute =
+                "/"
+                + (findings.configDirectory + "/" + path).split(separator: "/").filter { $0 != "." }.joined(
+                    separator: "/")
             monitoring[keyPath: setting] = absolute
             if findings.noteRelativePaths {
-                findings.warnings.append(ConfigWarning(
-                    file: findings.file, line: nil, key: "storage.monitoring." + key,
-                    message: "relative path '\(path)' is resolved against the config file's folder: \(absolute)"))
+                findings.warnings.append(
+                    ConfigWarning(
+                        file: findings.file, line: nil, key: "storage.monitoring." + key,
+                        message: "relative path '\(path)' is resolved against the config file's folder: \(absolute)"))
             }
         }
         return monitoring
@@ -153,10 +169,12 @@ struct ConfigurationDraft {
             for directory in category.policy.directories {
                 if let owner = owners[directory] {
                     let other = categories[owner]
-                    let origin = category.directoriesOrigin == .builtIn ? other.directoriesOrigin : category.directoriesOrigin
-                    findings.errors.append(origin.error(
-                        "directory '\(directory)' belongs to both \(other.policy.key) and \(category.policy.key)",
-                        file: findings.file))
+                    let origin =
+                        category.directoriesOrigin == .builtIn ? other.directoriesOrigin : category.directoriesOrigin
+                    findings.errors.append(
+                        origin.error(
+                            "directory '\(directory)' belongs to both \(other.policy.key) and \(category.policy.key)",
+                            file: findings.file))
                 }
                 owners[directory] = position
             }
@@ -166,33 +184,40 @@ struct ConfigurationDraft {
     private func check(_ category: Category, base: String?, declared: [String], _ findings: inout Findings) {
         let policy = category.policy
         let file = findings.file
-        if !category.declared, let base, !policy.directories.contains(where: { FileSystemPaths.kind(base + "/" + $0) == .directory }) {
+        if !category.declared, let base,
+            !policy.directories.contains(where: { FileSystemPaths.kind(base + "/" + $0) == .directory })
+        {
             // An environment variable only changes a category the file has.
             for origin in [category.retentionOrigin, category.quotaOrigin] {
                 guard case .file = origin else { continue }
-                findings.errors.append(origin.error(
-                    "no category '\(policy.key)': not built in, not under storage.categories and no folder "
-                        + "\(policy.directories.joined(separator: ", "))/ in \(base)"
-                        + (Suggestion.closest(to: policy.key, among: declared).map { "; did you mean '\($0)'?" }
-                            ?? "; declare it under storage.categories (with its directories) to add a category"),
-                    file: file))
+                findings.errors.append(
+                    origin.error(
+                        "no category '\(policy.key)': not built in, not under storage.categories and no folder "
+                            + "\(policy.directories.joined(separator: ", "))/ in \(base)"
+                            + (Suggestion.closest(to: policy.key, among: declared).map { "; did you mean '\($0)'?" }
+                                ?? "; declare it under storage.categories (with its directories) to add a category"),
+                        file: file))
             }
         }
         if policy.key == CategoryPolicy.protectedKey {
             if policy.retentionSeconds != nil {
-                findings.errors.append(category.retentionOrigin.error(
-                    "outputs is never deleted by any policy: its retention must be -1 (keep forever)", file: file))
+                findings.errors.append(
+                    category.retentionOrigin.error(
+                        "outputs is never deleted by any policy: its retention must be -1 (keep forever)", file: file))
             }
             if policy.onQuota != .alert {
-                findings.errors.append(category.onQuotaOrigin.error(
-                    "outputs is never deleted by any policy: on_quota must be alert", file: file))
+                findings.errors.append(
+                    category.onQuotaOrigin.error(
+                        "outputs is never deleted by any policy: on_quota must be alert", file: file))
             }
         }
         if policy.retentionSeconds == 0 {
-            findings.warnings.append(category.retentionOrigin.warning("retention 0: every file is expired at once", file: file))
+            findings.warnings.append(
+                category.retentionOrigin.warning("retention 0: every file is expired at once", file: file))
         }
         if policy.quotaBytes == 0 {
-            findings.warnings.append(category.quotaOrigin.warning("quota 0: the category is always over quota", file: file))
+            findings.warnings.append(
+                category.quotaOrigin.warning("quota 0: the category is always over quota", file: file))
         }
     }
 

@@ -12,7 +12,8 @@ public enum ConfigurationLoader {
         let text = try readText(file)
         return try load(
             text: text, file: file, environment: environment, currentDirectory: currentDirectory,
-            configDirectory: realFolder(of: file, currentDirectory: currentDirectory), noteRelativePaths: noteRelativePaths)
+            configDirectory: realFolder(of: file, currentDirectory: currentDirectory),
+            noteRelativePaths: noteRelativePaths)
     }
 
     public static func load(

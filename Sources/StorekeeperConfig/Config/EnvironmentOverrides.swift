@@ -21,9 +21,10 @@ enum EnvironmentOverrides {
             for prefix in [retentionPrefix, quotaPrefix] where name.hasPrefix(prefix) {
                 let suffix = name.dropFirst(prefix.count)
                 guard let index = draft.categories.firstIndex(where: { $0.policy.key.uppercased() == suffix }) else {
-                    warnings.append(ConfigWarning(
-                        file: "environment", line: nil, key: name,
-                        message: "ignored: no configured category is named '\(suffix.lowercased())'"))
+                    warnings.append(
+                        ConfigWarning(
+                            file: "environment", line: nil, key: name,
+                            message: "ignored: no configured category is named '\(suffix.lowercased())'"))
                     continue
                 }
                 let origin = ConfigOrigin.environment(variable: name)
@@ -43,7 +44,8 @@ enum EnvironmentOverrides {
         if let value = variables[cleanupBatchSize] {
             let size = try parse(value, cleanupBatchSize, ConfigValueParser.integer)
             guard size >= 1 else {
-                throw ConfigOrigin.environment(variable: cleanupBatchSize).error("must be at least 1, found \(size)", file: "environment")
+                throw ConfigOrigin.environment(variable: cleanupBatchSize).error(
+                    "must be at least 1, found \(size)", file: "environment")
             }
             draft.cleanup.batchSize = Int(size)
         }

@@ -30,7 +30,7 @@ extension Logger {
         let path = configuration.monitoring.logFile.flatMap { $0.isEmpty ? nil : $0 }
         do throws(LogFileError) {
             return try Logger(minimumLevel: level, style: style, filePath: path)
-        } catch where !logFileRequired {
+        } catch  where !logFileRequired {
             let logger = Logger(minimumLevel: level, style: style)
             logger.warning("logging to stderr only", ["error": error.description])
             return logger

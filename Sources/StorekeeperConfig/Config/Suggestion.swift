@@ -25,7 +25,8 @@ package enum Suggestion {
     /// Levenshtein distance, counting a swap of two neighbours as one edit
     /// (`stroage`), the commonest typo.
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var previous2 = [Int](repeating: 0, count: b.count + 1)

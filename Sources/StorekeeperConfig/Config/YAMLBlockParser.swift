@@ -44,7 +44,8 @@ struct YAMLBlockParser {
             let line = lines[index]
             if line.indent < indent { break }
             if line.indent > indent {
-                throw error(line, "bad indentation: expected \(indent) spaces like the keys above, found \(line.indent)")
+                throw error(
+                    line, "bad indentation: expected \(indent) spaces like the keys above, found \(line.indent)")
             }
             if line.isDocumentMarker {
                 throw error(line, "multiple documents and document markers ('---', '...') are not supported")
@@ -100,7 +101,10 @@ struct YAMLBlockParser {
             }
             index += 1
             if index < lines.count, lines[index].indent > indent {
-                throw error(lines[index], "bad indentation: sequence entries hold one scalar each (multi-line scalars and nested blocks are not supported)")
+                throw error(
+                    lines[index],
+                    "bad indentation: sequence entries hold one scalar each (multi-line scalars and nested blocks are not supported)"
+                )
             }
         }
         return .sequence(items, line: startLine)

@@ -61,7 +61,9 @@ struct YAMLLine {
             index += 1
         }
         if index < scalars.endIndex, scalars[index] == "\t" {
-            throw YAMLError(file: file, line: number, message: "tab character in indentation (column \(indent + 1)); indent with spaces")
+            throw YAMLError(
+                file: file, line: number,
+                message: "tab character in indentation (column \(indent + 1)); indent with spaces")
         }
         if index == scalars.endIndex || scalars[index] == "#" {
             return nil

@@ -146,29 +146,32 @@ struct YAMLLineScanner {
     private func checkPlainStart(context: Context, isKey: Bool) throws(YAMLError) {
         guard let scalar = current else { return }
         let next = peek(1)
-        let message: String? = switch scalar {
-        case "&": "anchors ('&') are not supported"
-        case "*": "aliases ('*') are not supported; quote values that start with '*'"
-        case "!": "tags ('!') are not supported; quote values that start with '!'"
-        case "|", ">": "block scalars ('|', '>') are not supported; use a quoted string"
-        case "{": "flow mappings ('{...}') are not supported; use one 'key: value' per line"
-        case "[": isKey ? "a sequence cannot be a key" : "nested sequences are not supported"
-        case "?": "complex keys and values starting with '?' are not supported; quote it"
-        case ":": "a key or value cannot start with ':'; quote it"
-        case "%": isKey && line.indent == 0 ? "directives ('%') are not supported" : "values starting with '%' are not supported; quote it"
-        case "@", "`": "'\(scalar)' is reserved in YAML; quote the value"
-        case ",", "]", "}": "unexpected '\(scalar)'"
-        case "#": "unexpected comment"
-        case "-" where isBlank(next):
-            switch context {
-            case .mappingValue: "a sequence must start on its own line"
-            case .sequenceEntry: "nested sequences are not supported"
-            case .flowEntry: "'- ' inside a flow sequence"
+        let message: String? =
+            switch scalar {
+            case "&": "anchors ('&') are not supported"
+            case "*": "aliases ('*') are not supported; quote values that start with '*'"
+            case "!": "tags ('!') are not supported; quote values that start with '!'"
+            case "|", ">": "block scalars ('|', '>') are not supported; use a quoted string"
+            case "{": "flow mappings ('{...}') are not supported; use one 'key: value' per line"
+            case "[": isKey ? "a sequence cannot be a key" : "nested sequences are not supported"
+            case "?": "complex keys and values starting with '?' are not supported; quote it"
+            case ":": "a key or value cannot start with ':'; quote it"
+            case "%":
+                isKey && line.indent == 0
+                    ? "directives ('%') are not supported" : "values starting with '%' are not supported; quote it"
+            case "@", "`": "'\(scalar)' is reserved in YAML; quote the value"
+            case ",", "]", "}": "unexpected '\(scalar)'"
+            case "#": "unexpected comment"
+            case "-" where isBlank(next):
+                switch context {
+                case .mappingValue: "a sequence must start on its own line"
+                case .sequenceEntry: "nested sequences are not supported"
+                case .flowEntry: "'- ' inside a flow sequence"
+                }
+            case "-" where context == .flowEntry && (next == "," || next == "]"):
+                "a lone '-' inside a flow sequence; quote it"
+            default: nil
             }
-        case "-" where context == .flowEntry && (next == "," || next == "]"):
-            "a lone '-' inside a flow sequence; quote it"
-        default: nil
-        }
         if let message {
             throw error(message)
         }
@@ -193,9 +196,10 @@ struct YAMLLineScanner {
                     throw error("'\(scalar)' inside a flow sequence entry; quote the entry")
                 }
             } else if scalar == ":" && isBlank(peek(1)) {
-                throw error(context == .sequenceEntry
-                    ? "mappings inside sequences are not supported"
-                    : "a plain value cannot contain ': '; quote it, or put a nested mapping on the next lines")
+                throw error(
+                    context == .sequenceEntry
+                        ? "mappings inside sequences are not supported"
+                        : "a plain value cannot contain ': '; quote it, or put a nested mapping on the next lines")
             }
             position += 1
             if scalar != " " { end = position }
@@ -257,35 +261,37 @@ struct YAMLLineScanner {
             throw error("unterminated quoted string; a '\\' line continuation is not supported", at: start)
         }
         position += 1
-        let replacement: Unicode.Scalar? = switch code {
-        case "0": "\u{0}"
-        case "a": "\u{7}"
-        case "b": "\u{8}"
-        case "t", "\t": "\t"
-        case "n": "\n"
-        case "v": "\u{B}"
-        case "f": "\u{C}"
-        case "r": "\r"
-        case "e": "\u{1B}"
-        case " ": " "
-        case "\"": "\""
-        case "\\": "\\"
-        case "/": "/"
-        case "N": "\u{85}"
-        case "_": "\u{A0}"
-        case "L": "\u{2028}"
-        case "P": "\u{2029}"
-        default: nil
-        }
+        let replacement: Unicode.Scalar? =
+            switch code {
+            case "0": "\u{0}"
+            case "a": "\u{7}"
+            case "b": "\u{8}"
+            case "t", "\t": "\t"
+            case "n": "\n"
+            case "v": "\u{B}"
+            case "f": "\u{C}"
+            case "r": "\r"
+            case "e": "\u{1B}"
+            case " ": " "
+            case "\"": "\""
+            case "\\": "\\"
+            case "/": "/"
+            case "N": "\u{85}"
+            case "_": "\u{A0}"
+            case "L": "\u{2028}"
+            case "P": "\u{2029}"
+            default: nil
+            }
         if let replacement {
             return replacement
         }
-        let width = switch code {
-        case "x": 2
-        case "u": 4
-        case "U": 8
-        default: 0
-        }
+        let width =
+            switch code {
+            case "x": 2
+            case "u": 4
+            case "U": 8
+            default: 0
+            }
         guard width > 0 else {
             throw error("unknown escape '\\\(code)'", at: start)
         }

@@ -17,13 +17,6 @@ public struct YAMLScalar: Equatable, Sendable {
     public let line: Int
     public let resolved: YAMLValue
 
-    init(text: String, style: Style, line: Int, resolved: YAMLValue) {
-        self.text = text
-        self.style = style
-        self.line = line
-        self.resolved = resolved
-    }
-
     static func null(line: Int) -> YAMLScalar {
         YAMLScalar(text: "", style: .plain, line: line, resolved: .null)
     }

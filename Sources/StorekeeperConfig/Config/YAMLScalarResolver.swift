@@ -120,8 +120,8 @@ enum YAMLScalarResolver {
         }
         if index < bytes.count {
             guard bytes[index] == 0x65 || bytes[index] == 0x45,
-                  index + 2 < bytes.count, isSign(bytes[index + 1]), isDigit(bytes[index + 2]),
-                  skip(bytes, from: index + 2, while: isDigit) == bytes.count
+                index + 2 < bytes.count, isSign(bytes[index + 1]), isDigit(bytes[index + 2]),
+                skip(bytes, from: index + 2, while: isDigit) == bytes.count
             else { return nil }
         }
         let digits = String(decoding: bytes.filter { $0 != underscore }, as: UTF8.self)
@@ -164,11 +164,12 @@ enum YAMLScalarResolver {
     private static func magnitude(_ digits: [UInt8], radix: UInt64) -> UInt64? {
         var value: UInt64 = 0
         for byte in digits {
-            let digit: UInt64 = switch byte {
-            case 0x30...0x39: UInt64(byte - 0x30)
-            case 0x41...0x46: UInt64(byte - 0x41 + 10)
-            default: UInt64(byte - 0x61 + 10)
-            }
+            let digit: UInt64 =
+                switch byte {
+                case 0x30...0x39: UInt64(byte - 0x30)
+                case 0x41...0x46: UInt64(byte - 0x41 + 10)
+                default: UInt64(byte - 0x61 + 10)
+                }
             let (shifted, overflowA) = value.multipliedReportingOverflow(by: radix)
             let (sum, overflowB) = shifted.addingReportingOverflow(digit)
             if overflowA || overflowB { return nil }

@@ -46,7 +46,8 @@ public struct S3Lifecycle: Sendable {
                     description: "cleanup.exclude protects \(patterns), which an S3 lifecycle rule cannot express: "
                         + "the bucket would expire those objects; pass --ignore-exclude to export anyway")
             }
-            notes.append(Note(message: "not carried over: cleanup.exclude (\(patterns)); the bucket expires those objects"))
+            notes.append(
+                Note(message: "not carried over: cleanup.exclude (\(patterns)); the bucket expires those objects"))
         }
         var rules: [JSONValue] = []
         for policy in configuration.categories {
@@ -65,7 +66,9 @@ public struct S3Lifecycle: Sendable {
                 rules.append(Self.expirationRule(category: policy.key, prefix: prefix + directory + "/", days: days))
             }
         }
-        rules.append(Self.housekeepingRule(prefix: prefix, trashDays: Self.days(rounding: configuration.cleanup.trashRetentionSeconds)))
+        rules.append(
+            Self.housekeepingRule(
+                prefix: prefix, trashDays: Self.days(rounding: configuration.cleanup.trashRetentionSeconds)))
         guard rules.count <= Self.maximumRules else {
             throw Refusal(description: "\(rules.count) rules; S3 allows at most \(Self.maximumRules) per bucket")
         }

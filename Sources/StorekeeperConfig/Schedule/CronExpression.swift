@@ -67,7 +67,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
                 throw failure(first.column, "unknown macro '\(String(first.characters))' (known: \(known))")
             }
             if tokens.count > 1 {
-                throw failure(tokens[1].column, "\(macro.name) stands alone, found '\(String(tokens[1].characters))' after it")
+                throw failure(
+                    tokens[1].column, "\(macro.name) stands alone, found '\(String(tokens[1].characters))' after it")
             }
             // A macro's own fields are valid, so parsing them cannot fail.
             let fields = try! Self.fields(of: Self.tokens(of: macro.fields), expression: macro.fields)
@@ -80,7 +81,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
             let column = tokens.count > 5 ? tokens[5].column : nil
             throw failure(
                 column,
-                "expected 5 fields (minute hour day-of-month month day-of-week) or a macro such as @daily, found \(found)")
+                "expected 5 fields (minute hour day-of-month month day-of-week) or a macro such as @daily, found \(found)"
+            )
         }
         let fields = try Self.fields(of: tokens, expression: text)
         self.init(text: tokens.map { String($0.characters) }.joined(separator: " "), fields: fields)
@@ -120,7 +122,8 @@ public struct CronExpression: Sendable, Equatable, CustomStringConvertible {
     ) throws(CronError) -> [CronField] {
         var fields: [CronField] = []
         for (kind, token) in zip(CronField.Kind.allCases, tokens) {
-            fields.append(try CronField(parsing: token.characters, kind: kind, column: token.column, expression: expression))
+            fields.append(
+                try CronField(parsing: token.characters, kind: kind, column: token.column, expression: expression))
         }
         return fields
     }

@@ -8,7 +8,8 @@ import StorekeeperSystem
 /// lets the search jump over whole hours and days instead of testing minutes.
 struct CronField: Sendable, Equatable {
     enum Kind: Int, Sendable, CaseIterable {
-        case minute = 1, hour, dayOfMonth, month, dayOfWeek
+        case minute = 1
+        case hour, dayOfMonth, month, dayOfWeek
 
         var name: String {
             switch self {
@@ -161,7 +162,8 @@ extension CronField {
             throw failure(stepOffset, "step 0 in '\(written)' never advances; use 1 or more")
         }
         guard !baseIsEmpty else {
-            throw failure(0, "'\(written)' has nothing before '/' (write */\(String(stepText)) or a-b/\(String(stepText)))")
+            throw failure(
+                0, "'\(written)' has nothing before '/' (write */\(String(stepText)) or a-b/\(String(stepText)))")
         }
         return parsed
     }
@@ -202,7 +204,8 @@ extension CronField {
             high = 7
         }
         guard low <= high else {
-            throw failure(0, "range \(String(base)) is reversed: the start is after the end (a range cannot wrap around)")
+            throw failure(
+                0, "range \(String(base)) is reversed: the start is after the end (a range cannot wrap around)")
         }
         return (low, high)
     }
@@ -224,7 +227,8 @@ extension CronField {
             throw failure("'\(written)' is not a number")
         }
         guard let index = names.firstIndex(of: written.uppercased()) else {
-            let expected = "\(names[0])-\(names[names.count - 1]) or \(kind.bounds.lowerBound)-\(kind.bounds.upperBound)"
+            let expected =
+                "\(names[0])-\(names[names.count - 1]) or \(kind.bounds.lowerBound)-\(kind.bounds.upperBound)"
             throw failure("unknown \(kind == .month ? "month" : "day") name '\(written)' (expected \(expected))")
         }
         return index + (kind == .month ? 1 : 0)

@@ -18,7 +18,9 @@ extension Cleaner {
         try removeOldest(policy, cause: .expired, before: cutoff, &run) { row, status in
             let reference = ageBy == .pathDate ? (row.pathDate ?? status.mtime) : status.mtime
             return max(reference, row.restoredAt ?? reference) < cutoff
-        } enough: { _ in false }
+        } enough: { _ in
+            false
+        }
     }
 
     // MARK: Quota
@@ -37,7 +39,9 @@ extension Cleaner {
         logger.warning("category over quota; evicting its oldest files", fields)
         let target = Int64(saturating: Double(quota) * Self.quotaTarget)
         var remaining = bytes
-        try removeOldest(policy, cause: .quota, before: nil, &run) { _, _ in true } enough: { freed in
+        try removeOldest(policy, cause: .quota, before: nil, &run) { _, _ in
+            true
+        } enough: { freed in
             remaining = remaining.subtractingSaturating(freed)
             return remaining <= target
         }
@@ -80,7 +84,8 @@ extension Cleaner {
                 ])
             run.report.warnings.append(
                 "disk space still below the alert threshold: \(shortfall) bytes short; unexpired files are kept "
-                    + "(cleanup.low_disk.evict_unexpired is \(cleanup.evictUnexpiredOnLowDisk ? "on, below \(floorText)" : "off"))")
+                    + "(cleanup.low_disk.evict_unexpired is \(cleanup.evictUnexpiredOnLowDisk ? "on, below \(floorText)" : "off"))"
+            )
             return
         }
         logger.log(
@@ -91,13 +96,16 @@ extension Cleaner {
             selected(run.request).first { $0.key == key && $0.key != CategoryPolicy.protectedKey }
         }
         for policy in policies where shortfall > 0 {
-            try removeOldest(policy, cause: .lowDisk, before: nil, &run) { _, _ in true } enough: { freed in
+            try removeOldest(policy, cause: .lowDisk, before: nil, &run) { _, _ in
+                true
+            } enough: { freed in
                 shortfall = shortfall.subtractingSaturating(freed)
                 return shortfall <= 0
             }
         }
         if shortfall > 0 {
-            logger.error("disk space still below the alert threshold after eviction", ["shortfall_bytes": String(shortfall)])
+            logger.error(
+                "disk space still below the alert threshold after eviction", ["shortfall_bytes": String(shortfall)])
             run.report.warnings.append("disk space still below the alert threshold: \(shortfall) bytes short")
         }
     }

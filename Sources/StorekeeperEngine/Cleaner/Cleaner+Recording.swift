@@ -28,7 +28,8 @@ extension Cleaner {
                 if dryRun {
                     run.simulatedFreed[policy.key] = (run.simulatedFreed[policy.key] ?? 0).addingSaturating(freed)
                 }
-                touched.append(Array(PathBytes.components(row.path).dropLast().joined(separator: [PathBytes.separator])))
+                touched.append(
+                    Array(PathBytes.components(row.path).dropLast().joined(separator: [PathBytes.separator])))
             case .skipped(let reason, _):
                 run.report.update(policy.key) { $0.skipped[reason, default: 0] += 1 }
             case .failed(let message):
@@ -77,7 +78,8 @@ extension Cleaner {
                     try refreshRow(row, onDisk: onDisk, reason: reason, time: time)
                     try store.record(
                         IndexEvent(
-                            time: time, action: .skip, path: row.path, category: row.category, size: row.size, cause: cause,
+                            time: time, action: .skip, path: row.path, category: row.category, size: row.size,
+                            cause: cause,
                             detail: reason.rawValue))
                 case .failed(let message):
                     try store.record(

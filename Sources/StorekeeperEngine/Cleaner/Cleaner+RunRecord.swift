@@ -20,7 +20,8 @@ extension Cleaner {
             run.report.runID = id
             run.hasRunRow = true
             if interrupted > 0 {
-                logger.warning("marked cleanup runs that died while running as interrupted", ["runs": String(interrupted)])
+                logger.warning(
+                    "marked cleanup runs that died while running as interrupted", ["runs": String(interrupted)])
             }
         } catch let error as DatabaseError where error.isTransient {
             logger.warning("cannot record the cleanup run's start yet; cleaning anyway", ["error": "\(error)"])

@@ -151,13 +151,17 @@ public final class Cleaner {
         let trash = request.dryRun || !configuration.cleanup.useTrash ? nil : try Trash(layout: layout, store: store)
         // Purged whatever use_trash says now: turning the trash off must
         // not strand what it already holds.
-        let purgeable = request.dryRun
-            ? nil : try trash ?? (FileSystemPaths.kind(layout.trashDirectory) == nil ? nil : Trash(layout: layout, store: store))
+        let purgeable =
+            request.dryRun
+            ? nil
+            : try trash
+                ?? (FileSystemPaths.kind(layout.trashDirectory) == nil ? nil : Trash(layout: layout, store: store))
         run.remover = try SafeRemover(
             basePath: layout.basePath, trash: trash, dryRun: request.dryRun, excludes: configuration.cleanup.exclude,
             policies: configuration.categories)
         if request.purgeTrash, let purgeable {
-            run.report.add(try purgeable.empty(olderThan: configuration.cleanup.trashRetentionSeconds, now: run.startedAt))
+            run.report.add(
+                try purgeable.empty(olderThan: configuration.cleanup.trashRetentionSeconds, now: run.startedAt))
         }
         return purgeable
     }

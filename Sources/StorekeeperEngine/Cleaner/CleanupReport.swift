@@ -129,30 +129,45 @@ public struct CleanupReport: Sendable {
     }
 
     public var json: JSONValue {
-        .object([
-            ("run_id", .int(runID)),
-            ("trigger", .string(trigger.rawValue)),
-            ("dry_run", .bool(dryRun)),
-            ("categories", .object(categories.map { key, result in
-                (key, .object([
-                    ("files_removed", .int(result.filesRemoved)),
-                    ("bytes_freed", .int(result.bytesFreed)),
-                    ("files_evicted", .int(result.filesEvicted)),
-                    ("over_quota", .bool(result.overQuota)),
-                    ("skipped", .object(result.skipped.sorted { $0.key.rawValue < $1.key.rawValue }
-                        .map { ($0.key.rawValue, .int($0.value)) })),
-                    ("errors", .array(result.errors.map(JSONValue.string))),
-                ]))
-            })),
-            ("total_files_removed", .int(totalFilesRemoved)),
-            ("total_bytes_freed", .int(totalBytesFreed)),
-            ("total_skipped", .int(totalSkipped)),
-            ("total_errors", .int(totalErrors)),
-            ("trash", .object([("files_purged", .int(trashFilesPurged)), ("bytes_purged", .int(trashBytesPurged))])),
-            ("directories_removed", .int(directoriesRemoved)),
-            ("low_disk", .bool(lowDisk)),
-            ("warnings", .array(warnings.map(JSONValue.string))),
-        ] + pythonDesignJSON + filesJSON)
+        .object(
+            [
+                ("run_id", .int(runID)),
+                ("trigger", .string(trigger.rawValue)),
+                ("dry_run", .bool(dryRun)),
+                (
+                    "categories",
+                    .object(
+                        categories.map { key, result in
+                            (
+                                key,
+                                .object([
+                                    ("files_removed", .int(result.filesRemoved)),
+                                    ("bytes_freed", .int(result.bytesFreed)),
+                                    ("files_evicted", .int(result.filesEvicted)),
+                                    ("over_quota", .bool(result.overQuota)),
+                                    (
+                                        "skipped",
+                                        .object(
+                                            result.skipped.sorted { $0.key.rawValue < $1.key.rawValue }
+                                                .map { ($0.key.rawValue, .int($0.value)) })
+                                    ),
+                                    ("errors", .array(result.errors.map(JSONValue.string))),
+                                ])
+                            )
+                        })
+                ),
+                ("total_files_removed", .int(totalFilesRemoved)),
+                ("total_bytes_freed", .int(totalBytesFreed)),
+                ("total_skipped", .int(totalSkipped)),
+                ("total_errors", .int(totalErrors)),
+                (
+                    "trash",
+                    .object([("files_purged", .int(trashFilesPurged)), ("bytes_purged", .int(trashBytesPurged))])
+                ),
+                ("directories_removed", .int(directoriesRemoved)),
+                ("low_disk", .bool(lowDisk)),
+                ("warnings", .array(warnings.map(JSONValue.string))),
+            ] + pythonDesignJSON + filesJSON)
     }
 
     /// The earlier Python design's summary keys, for the clients written
@@ -172,12 +187,16 @@ public struct CleanupReport: Sendable {
     private var filesJSON: [(String, JSONValue)] {
         guard listing != nil else { return [] }
         return [
-            ("files", .array(files.map { file in
-                .object([
-                    ("path", .string(PathBytes.display(file.path))), ("bytes", .int(file.bytes)),
-                    ("cause", .string(file.cleanupCause.rawValue)),
-                ])
-            })),
+            (
+                "files",
+                .array(
+                    files.map { file in
+                        .object([
+                            ("path", .string(PathBytes.display(file.path))), ("bytes", .int(file.bytes)),
+                            ("cause", .string(file.cleanupCause.rawValue)),
+                        ])
+                    })
+            ),
             ("files_truncated", .bool(filesTruncated)),
         ]
     }

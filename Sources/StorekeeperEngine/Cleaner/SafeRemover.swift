@@ -38,8 +38,10 @@ final class SafeRemover {
         chain = try DirectoryChain(basePath: basePath)
         categorizer = Categorizer(policies: policies)
         deletable = Set(
-            policies.filter { $0.key != CategoryPolicy.protectedKey && ($0.retentionSeconds != nil || $0.onQuota == .evict) }
-                .map(\.key))
+            policies.filter {
+                $0.key != CategoryPolicy.protectedKey && ($0.retentionSeconds != nil || $0.onQuota == .evict)
+            }
+            .map(\.key))
         self.trash = trash
         self.dryRun = dryRun
         // Validated with the configuration; one refused here is still refused,

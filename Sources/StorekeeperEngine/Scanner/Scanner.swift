@@ -74,7 +74,8 @@ public final class Scanner {
                 IndexEvent(
                     time: now(), action: .scan, path: subtree.isEmpty ? nil : subtree, cause: cause,
                     detail: "files=\(totals.filesOnDisk) added=\(totals.added) changed=\(totals.changed) "
-                        + "removed=\(totals.removed) unreadable=\(totals.unreadable) mount_points=\(totals.mountPoints.count)"))
+                        + "removed=\(totals.removed) unreadable=\(totals.unreadable) mount_points=\(totals.mountPoints.count)"
+                ))
             try store.setMeta("last_scan_at", String(now()))
         }
         return summary

@@ -34,7 +34,8 @@ extension Trash {
             // What is listed comes from the disk; the rows catch up next time.
         }
         return items.sorted {
-            $0.deletedAt != $1.deletedAt ? $0.deletedAt < $1.deletedAt : $0.trashName.lexicographicallyPrecedes($1.trashName)
+            $0.deletedAt != $1.deletedAt
+                ? $0.deletedAt < $1.deletedAt : $0.trashName.lexicographicallyPrecedes($1.trashName)
         }
     }
 
@@ -59,7 +60,8 @@ extension Trash {
         // deletion by hours. Only a date no zone could give for the row's
         // instant says another tool reused the name.
         let matching = row.flatMap { row in
-            row.originalPath == originalPath && parsed.deletionDate.isLocalTime(ofSomeZoneFor: row.deletedAt) ? row : nil
+            row.originalPath == originalPath && parsed.deletionDate.isLocalTime(ofSomeZoneFor: row.deletedAt)
+                ? row : nil
         }
         let problem: TrashedItem.Problem? = !insideBase ? .outsideBase : (hasFile ? nil : .missingFile)
         return TrashedItem(

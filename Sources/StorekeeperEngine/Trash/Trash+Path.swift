@@ -12,10 +12,11 @@ extension Trash {
         let directory: FileDescriptor
         do {
             directory = try chain.open(components.dropLast(), path: path)
-        } catch where error.kind == .mountPoint {
+        } catch  where error.kind == .mountPoint {
             // What `renameat2` would say at the end of the way: another mount.
             throw TrashError(
-                .otherFilesystem, path: path, underlying: SystemCallError(call: "openat", path: error.path, errno: EXDEV))
+                .otherFilesystem, path: path,
+                underlying: SystemCallError(call: "openat", path: error.path, errno: EXDEV))
         }
         return try put(
             from: directory, name: name, originalPath: Array(components.joined(separator: [PathBytes.separator])),

@@ -35,7 +35,8 @@ extension Trash {
                 removeInfo(trashName)
                 // An orphan in files/ holds this name: take the next one.
                 if error.errno == EEXIST || error.errno == ENOTEMPTY { continue }
-                throw TrashError(error.errno == EXDEV ? .otherFilesystem : .system, path: originalPath, underlying: error)
+                throw TrashError(
+                    error.errno == EXDEV ? .otherFilesystem : .system, path: originalPath, underlying: error)
             }
             nextAttempt[name] = attempt
             let item = TrashedItem(
@@ -58,7 +59,9 @@ extension Trash {
         let number = attempt < 100 ? UInt64(attempt) : UInt64.random(in: 100...UInt64(UInt32.max))
         let suffix: [UInt8] = attempt == 0 ? [] : Array("_\(number)".utf8)
         var keep = min(name.count, nameLimit - suffix.count)
-        if keep < name.count, let boundary = (max(1, keep - 3)...keep).reversed().first(where: { name[$0] & 0xC0 != 0x80 }) {
+        if keep < name.count,
+            let boundary = (max(1, keep - 3)...keep).reversed().first(where: { name[$0] & 0xC0 != 0x80 })
+        {
             keep = boundary
         }
         return Array(name[..<keep]) + suffix

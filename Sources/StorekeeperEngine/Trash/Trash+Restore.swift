@@ -71,10 +71,10 @@ extension Trash {
     {
         do {
             return try chain.openChild(component, in: directory, path: path)
-        } catch where error.kind == .system && error.errno == ENOENT {
+        } catch  where error.kind == .system && error.errno == ENOENT {
             do {
                 try FileDescriptor.makeDirectory(component, in: directory, mode: 0o755, path: path)
-            } catch where error.errno == EEXIST {
+            } catch  where error.errno == EEXIST {
                 // Created meanwhile by someone else: use theirs.
             } catch {
                 throw DirectoryChainError(.system, path: path, underlying: error)

@@ -83,7 +83,7 @@ public final class Trash {
         do {
             let infoName = trashName + Self.infoSuffix
             try info.removeEntry(infoName, path: Array((trashPath + "/info/").utf8) + infoName)
-        } catch where error.errno == ENOENT {}
+        } catch  where error.errno == ENOENT {}
     }
 
     // MARK: Folders

@@ -41,7 +41,8 @@ public struct TrashError: Error, Equatable, CustomStringConvertible {
         let text: String
         switch kind {
         case .otherFilesystem:
-            text = "\(shown) and the trash are on different filesystems (a mount or bind mount); "
+            text =
+                "\(shown) and the trash are on different filesystems (a mount or bind mount); "
                 + "the trash only renames, it never copies: nothing was moved"
         case .notADirectory:
             text = "\(shown) is a symlink or not a folder; the trash refuses to use it"
@@ -54,7 +55,8 @@ public struct TrashError: Error, Equatable, CustomStringConvertible {
         case .invalidPath:
             text = "'\(shown)' is not a path inside the base"
         case .outsideCategories:
-            text = "\(shown) is not inside a category folder; the trash restores only below the configured "
+            text =
+                "\(shown) is not inside a category folder; the trash restores only below the configured "
                 + "categories' folders, never into .storekeeper/, .trash/ or the base's top level: nothing was restored"
         case .system:
             text = shown

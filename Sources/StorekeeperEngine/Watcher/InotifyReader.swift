@@ -29,7 +29,9 @@ public final class InotifyReader: Sendable {
     /// Stops the thread after its current read and waits for it.
     public func stopAndJoin() {
         stop.signal()
-        thread.withLock { $0?.join(); $0 = nil }
+        thread.withLock {
+            $0?.join(); $0 = nil
+        }
     }
 
     private func run() {
@@ -62,7 +64,7 @@ public final class InotifyReader: Sendable {
             let count: Int
             do {
                 count = try systemCall("read(inotify)", badDescriptorIsBug: false) { Glibc.read(inotify, buffer, size) }
-            } catch where error.errno == EAGAIN {
+            } catch  where error.errno == EAGAIN {
                 return true
             } catch {
                 queue.fail(error)

@@ -16,7 +16,10 @@ public struct CategoryUsage: Equatable, Sendable {
     /// Allocated bytes (`du`, st_blocks × 512), each inode once: what quotas count.
     public let allocated: Int64
 
-    public init(category: String, files: Int64, bytes: Int64, managed: Bool, retentionSeconds: Int64? = nil, quotaBytes: Int64? = nil, onQuota: String? = nil, oldestMtime: Int64? = nil, allocated: Int64) {
+    public init(
+        category: String, files: Int64, bytes: Int64, managed: Bool, retentionSeconds: Int64? = nil,
+        quotaBytes: Int64? = nil, onQuota: String? = nil, oldestMtime: Int64? = nil, allocated: Int64
+    ) {
         self.category = category
         self.files = files
         self.bytes = bytes

@@ -20,7 +20,7 @@ public final class Database {
         do {
             handle = try Self.open(path, mode: mode, busyTimeoutMilliseconds: busyTimeoutMilliseconds, exclusive: false)
             lockedExclusively = false
-        } catch where error.isDiskFull && mode == .readWrite {
+        } catch  where error.isDiskFull && mode == .readWrite {
             // No room for the WAL's shared-memory file (a disk full to the last
             // block, no daemon holding it): in exclusive mode SQLite keeps that
             // index in its own memory, so a cleanup can still open the index
@@ -34,7 +34,8 @@ public final class Database {
         _ path: String, mode: Mode, busyTimeoutMilliseconds: Int32, exclusive: Bool
     ) throws(DatabaseError) -> OpaquePointer {
         var handle: OpaquePointer?
-        let flags = (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let flags =
+            (mode == .readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {

@@ -64,7 +64,8 @@ extension IndexStore {
         try database.statement(sql).forEachRow(values) { row in
             rows.append(
                 Candidate(
-                    id: row.int64(0), file: Self.file(from: row, offset: 1), ageReference: row.int64(Self.fileColumnCount + 1),
+                    id: row.int64(0), file: Self.file(from: row, offset: 1),
+                    ageReference: row.int64(Self.fileColumnCount + 1),
                     enteredAt: row.int64(Self.fileColumnCount + 2)))
         }
         return rows
@@ -74,7 +75,9 @@ extension IndexStore {
     /// file's inode changed since, took the disk's facts, and must not skip it
     /// for that change again. The id stays, so the run's paging moves past it.
     public func markEntered(path: [UInt8], at time: Int64) throws {
-        try database.statement("UPDATE files SET entered_at = ?2 WHERE path = ?1").execute([.text(path), .integer(time)])
+        try database.statement("UPDATE files SET entered_at = ?2 WHERE path = ?1").execute([
+            .text(path), .integer(time),
+        ])
     }
 
     /// Files, apparent bytes and allocated bytes (what quotas count) of one category, from `usage`.
@@ -126,7 +129,9 @@ extension IndexStore {
         }
     }
 
-    public func finishCleanupRun(_ id: Int64, status: CleanupRunStatus, finishedAt: Int64, totals: CleanupRunTotals) throws {
+    public func finishCleanupRun(_ id: Int64, status: CleanupRunStatus, finishedAt: Int64, totals: CleanupRunTotals)
+        throws
+    {
         try database.statement(
             """
             UPDATE cleanup_runs SET status = ?2, finished_at = ?3, files_removed = ?4, bytes_freed = ?5,

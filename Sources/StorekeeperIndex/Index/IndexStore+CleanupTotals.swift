@@ -88,13 +88,15 @@ extension IndexStore {
 
     public func cleanupTotals() throws -> [CleanupTotal] {
         var rows: [CleanupTotal] = []
-        try database.statement("SELECT category, reason, files, bytes, errors FROM cleanup_totals ORDER BY category, reason")
-            .forEachRow { row in
-                rows.append(
-                    CleanupTotal(
-                        category: row.string(0), reason: row.string(1), files: row.int64(2), bytes: row.int64(3),
-                        errors: row.int64(4)))
-            }
+        try database.statement(
+            "SELECT category, reason, files, bytes, errors FROM cleanup_totals ORDER BY category, reason"
+        )
+        .forEachRow { row in
+            rows.append(
+                CleanupTotal(
+                    category: row.string(0), reason: row.string(1), files: row.int64(2), bytes: row.int64(3),
+                    errors: row.int64(4)))
+        }
         return rows
     }
 

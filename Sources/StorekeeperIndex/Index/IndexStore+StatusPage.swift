@@ -47,7 +47,8 @@ extension IndexStore {
     ) throws -> (files: Int64, bytes: Int64) {
         guard let retention = category.retentionSeconds else { return (0, 0) }
         let age = category.ageBy == .mtime ? "mtime" : "coalesce(path_date, mtime)"
-        let cutoff = now.addingReportingOverflow(window).partialValue.subtractingReportingOverflow(retention).partialValue
+        let cutoff = now.addingReportingOverflow(window).partialValue.subtractingReportingOverflow(retention)
+            .partialValue
         return try database.statement(
             """
             SELECT count(*), coalesce(sum(size), 0) FROM files

@@ -62,7 +62,8 @@ public final class IndexStore {
 
     // MARK: Files
 
-    static let fileColumns = "path, category, kind, size, mtime, mtime_ns, inode, path_date, nlink, allocated, restored_at"
+    static let fileColumns =
+        "path, category, kind, size, mtime, mtime_ns, inode, path_date, nlink, allocated, restored_at"
     /// How many columns `fileColumns` names.
     static let fileColumnCount: Int32 = 11
 
@@ -220,8 +221,10 @@ public final class IndexStore {
     }
 
     public func setMeta(_ key: String, _ value: String) throws {
-        try database.statement("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .execute([.string(key), .string(value)])
+        try database.statement(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        )
+        .execute([.string(key), .string(value)])
     }
 }
 

@@ -22,6 +22,7 @@ public struct UsageHistory: Sendable, Equatable {
     }
 
     public static func == (left: UsageHistory, right: UsageHistory) -> Bool {
-        left.series.map(\.category) == right.series.map(\.category) && left.series.map(\.samples) == right.series.map(\.samples)
+        left.series.map(\.category) == right.series.map(\.category)
+            && left.series.map(\.samples) == right.series.map(\.samples)
     }
 }

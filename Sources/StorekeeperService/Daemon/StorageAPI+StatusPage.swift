@@ -36,14 +36,21 @@ extension StorageAPI {
         var days = Self.defaultHistoryDays
         if let text = query.first(where: { $0.name == "days" })?.value {
             guard let parsed = Int64(text), (1...Self.maximumHistoryDays).contains(parsed) else {
-                return .error(.badRequest, "days must be a whole number from 1 to \(Self.maximumHistoryDays), got '\(text)'")
+                return .error(
+                    .badRequest, "days must be a whole number from 1 to \(Self.maximumHistoryDays), got '\(text)'")
             }
             days = parsed
         }
         let now = WallClock.now()
         let history = try store().usageHistory(since: now - days * 86_400)
         let series: [(String, JSONValue)] = history.series.map { category, samples in
-            (category, .array(samples.map { .object([("at", .int($0.at)), ("files", .int($0.files)), ("bytes", .int($0.bytes))]) }))
+            (
+                category,
+                .array(
+                    samples.map {
+                        .object([("at", .int($0.at)), ("files", .int($0.files)), ("bytes", .int($0.bytes))])
+                    })
+            )
         }
         return .json(
             .ok,

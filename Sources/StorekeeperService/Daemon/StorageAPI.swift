@@ -55,7 +55,8 @@ final class StorageAPI {
     ) throws -> HTTPResponse? {
         switch route {
         case .page:
-            HTTPResponse(status: .ok, contentType: "text/html; charset=utf-8", body: Array(try statusPage().render().utf8))
+            HTTPResponse(
+                status: .ok, contentType: "text/html; charset=utf-8", body: Array(try statusPage().render().utf8))
         case .history:
             try history(query)
         case .metrics:

@@ -149,9 +149,11 @@ public final class Logger: Sendable {
     /// Values with spaces, quotes or control characters are quoted and escaped,
     /// so one event is always one line.
     static func quoteIfNeeded(_ value: String) -> String {
-        let plain = !value.isEmpty && value.unicodeScalars.allSatisfy {
-            $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7F
-        }
+        let plain =
+            !value.isEmpty
+            && value.unicodeScalars.allSatisfy {
+                $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7F
+            }
         if plain { return value }
         var out = "\""
         for scalar in value.unicodeScalars {

@@ -13,11 +13,13 @@ public final class BackgroundThread: Sendable {
     public init(_ body: @escaping @Sendable () -> Void) {
         var handle = pthread_t()
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        let result = pthread_create(&handle, nil, { context in
-            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-            box.body()
-            return nil
-        }, box)
+        let result = pthread_create(
+            &handle, nil,
+            { context in
+                let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+                box.body()
+                return nil
+            }, box)
         precondition(result == 0, "pthread_create failed: \(result)")
         self.handle = handle
     }

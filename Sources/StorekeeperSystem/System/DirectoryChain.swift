@@ -116,9 +116,10 @@ public final class DirectoryChain {
 
     // MARK: statx
 
-    private typealias StatxFunction = @convention(c) (
-        Int32, UnsafePointer<CChar>?, Int32, UInt32, UnsafeMutableRawPointer?
-    ) -> Int32
+    private typealias StatxFunction =
+        @convention(c) (
+            Int32, UnsafePointer<CChar>?, Int32, UInt32, UnsafeMutableRawPointer?
+        ) -> Int32
 
     /// Looked up at run time: Swift's Glibc module does not declare `statx`
     /// (it sits behind `_GNU_SOURCE`).
@@ -148,7 +149,7 @@ public final class DirectoryChain {
                     }
                 }
             }
-        } catch where error.errno == ENOSYS {
+        } catch  where error.errno == ENOSYS {
             return try fallback(directory, name: name, path: path)
         }
         return buffer.withUnsafeBytes { raw in
@@ -160,7 +161,8 @@ public final class DirectoryChain {
             func device(_ offset: Int) -> dev_t {
                 let major = UInt64(load(offset, UInt32.self))
                 let minor = UInt64(load(offset + 4, UInt32.self))
-                return dev_t((major & 0xFFFF_F000) << 32 | (major & 0xFFF) << 8 | (minor & 0xFFFF_FF00) << 12 | (minor & 0xFF))
+                return dev_t(
+                    (major & 0xFFFF_F000) << 32 | (major & 0xFFF) << 8 | (minor & 0xFFFF_FF00) << 12 | (minor & 0xFF))
             }
             // Filled as `stat` would be, so `FileStatus` reads both the same way.
             var st = stat()

@@ -3,9 +3,10 @@ import Glibc
 /// `renameat2`, looked up at run time: Swift's Glibc module does not declare it
 /// (it sits behind `_GNU_SOURCE`), and a libc without it still gets the
 /// check-then-rename fallback below.
-private typealias Renameat2 = @convention(c) (
-    Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32
-) -> Int32
+private typealias Renameat2 =
+    @convention(c) (
+        Int32, UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, UInt32
+    ) -> Int32
 
 private let renameat2Function: Renameat2? = {
     guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "renameat2") else { return nil }
@@ -35,7 +36,7 @@ extension FileDescriptor {
                     }
                 }
                 return
-            } catch where error.errno == EINVAL || error.errno == ENOSYS {
+            } catch  where error.errno == EINVAL || error.errno == ENOSYS {
                 // This filesystem has no RENAME_NOREPLACE: fall back below.
             }
         }
@@ -43,7 +44,7 @@ extension FileDescriptor {
         do {
             _ = try directory.status(of: newName)
             taken = true
-        } catch where error.errno == ENOENT {
+        } catch  where error.errno == ENOENT {
             taken = false
         }
         if taken { throw SystemCallError(call: "renameat", path: newName, errno: EEXIST) }

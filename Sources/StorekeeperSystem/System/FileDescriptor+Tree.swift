@@ -19,7 +19,7 @@ extension FileDescriptor {
         for child in try directory.readEntries() {
             do {
                 total = total.addingSaturating(try directory.treeSize(of: child.name, within: chain))
-            } catch where error.errno == ENOENT {
+            } catch  where error.errno == ENOENT {
                 // Gone while measured: it takes no space.
             }
         }
@@ -37,14 +37,14 @@ extension FileDescriptor {
         let entry: DirectoryChain.Entry
         do {
             entry = try chain.entry(name, in: self, path: name)
-        } catch where error.errno == ENOENT {
+        } catch  where error.errno == ENOENT {
             return 0
         }
         guard chain.isInside(entry) else { throw SystemCallError(call: "unlinkat", path: name, errno: EXDEV) }
         guard entry.status.kind == .directory else {
             do {
                 try removeEntry(name)
-            } catch where error.errno == ENOENT {
+            } catch  where error.errno == ENOENT {
                 return 0
             }
             return entry.status.size
@@ -52,7 +52,7 @@ extension FileDescriptor {
         let directory: FileDescriptor
         do {
             directory = try FileDescriptor.openDirectory(name, relativeTo: self)
-        } catch where error.errno == EACCES {
+        } catch  where error.errno == EACCES {
             _ = try systemCall("fchmodat", path: name) {
                 PathBytes.withCString(name) { fchmodat(rawValue, $0, 0o700, 0) }
             }
@@ -72,7 +72,7 @@ extension FileDescriptor {
         directory.close()
         do {
             try removeEntry(name, directory: true)
-        } catch where error.errno == ENOENT {}
+        } catch  where error.errno == ENOENT {}
         return total
     }
 }

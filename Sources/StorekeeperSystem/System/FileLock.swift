@@ -52,7 +52,7 @@ public final class FileLock {
         do throws(SystemCallError) {
             _ = try systemCall("flock", path: PathBytes.bytes(path)) { flock(descriptor.rawValue, LOCK_EX | LOCK_NB) }
             return true
-        } catch where error.errno == EWOULDBLOCK {
+        } catch  where error.errno == EWOULDBLOCK {
             return false
         }
     }

@@ -17,7 +17,8 @@ public enum Formatting {
 
     /// `90s`, `15m`, `24h`, `7d`: the largest unit that divides the value.
     public static func duration(_ seconds: Int64) -> String {
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds >= size && seconds % size == 0 {
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds >= size && seconds % size == 0
+        {
             return "\(seconds / size)\(unit)"
         }
         return "\(seconds)s"

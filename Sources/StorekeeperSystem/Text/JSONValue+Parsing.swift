@@ -87,7 +87,9 @@ extension JSONValue {
             }
             while true {
                 skipWhitespace()
-                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a key") }
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+                    throw error("expected a key")
+                }
                 let key = try string()
                 skipWhitespace()
                 try expect(":")
@@ -146,7 +148,8 @@ extension JSONValue {
                     case UInt8(ascii: "f"): scalars.append("\u{0C}")
                     case UInt8(ascii: "u"):
                         guard position + 4 <= bytes.count,
-                            let code = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+                            let code = UInt32(
+                                String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
                         else { throw error("bad \\u escape") }
                         position += 4
                         scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")

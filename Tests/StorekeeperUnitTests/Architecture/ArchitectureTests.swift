@@ -39,7 +39,8 @@ import Testing
     @Test func noFileIsOverTheLimit() throws {
         for (_, files) in try Self.sourceFiles() {
             for file in files where !Self.generated.contains(file.lastPathComponent) {
-                let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+                let lines = try String(contentsOf: file, encoding: .utf8).split(
+                    separator: "\n", omittingEmptySubsequences: false)
                 #expect(
                     lines.count <= Self.maximumFileLines + 1,
                     "\(Self.relative(file)) has \(lines.count) lines (limit \(Self.maximumFileLines))")
@@ -83,13 +84,15 @@ import Testing
     static func targetGraph() throws -> [String: [String]] {
         let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
         var graph: [String: [String]] = [:]
-        let declaration = try Regex(#"\.(?:target|executableTarget)\(\s*name:\s*"(\w+)"(?:,\s*dependencies:\s*\[([^\]]*)\])?"#)
+        let declaration = try Regex(
+            #"\.(?:target|executableTarget)\(\s*name:\s*"(\w+)"(?:,\s*dependencies:\s*\[([^\]]*)\])?"#)
         for match in manifest.matches(of: declaration) {
             let name = String(match.output[1].substring ?? "")
-            let dependencies = match.output[2].substring.map { list in
-                list.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \n\"")) }
-                    .filter { !$0.isEmpty }
-            } ?? []
+            let dependencies =
+                match.output[2].substring.map { list in
+                    list.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \n\"")) }
+                        .filter { !$0.isEmpty }
+                } ?? []
             graph[name] = dependencies
         }
         return graph
@@ -166,7 +169,8 @@ enum FunctionLengths {
             }
             guard opened, end < lines.count else { continue }
             let declaration = original[index].trimmingCharacters(in: .whitespaces)
-            result.append(Function(line: index + 1, lines: end - index + 1, declaration: String(declaration.prefix(80))))
+            result.append(
+                Function(line: index + 1, lines: end - index + 1, declaration: String(declaration.prefix(80))))
         }
         return result
     }
@@ -175,10 +179,12 @@ enum FunctionLengths {
         var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })[...]
         let modifiers: Set<Substring> = [
             "public", "package", "internal", "private", "fileprivate", "static", "class", "final", "override",
-            "mutating", "nonmutating", "nonisolated", "convenience", "required", "@discardableResult", "@inline(__always)",
+            "mutating", "nonmutating", "nonisolated", "convenience", "required", "@discardableResult",
+            "@inline(__always)",
             "@Sendable", "@inlinable",
         ]
-        while let first = words.first, modifiers.contains(first) || first.hasPrefix("private(") || first.hasPrefix("@") {
+        while let first = words.first, modifiers.contains(first) || first.hasPrefix("private(") || first.hasPrefix("@")
+        {
             words = words.dropFirst()
         }
         guard let keyword = words.first else { return false }
@@ -195,8 +201,12 @@ enum FunctionLengths {
         var inBlockComment = 0
         while let character = characters.first {
             if inBlockComment > 0 {
-                if characters.starts(with: "*/") { inBlockComment -= 1; characters = characters.dropFirst(2); output += "  "; continue }
-                if characters.starts(with: "/*") { inBlockComment += 1; characters = characters.dropFirst(2); output += "  "; continue }
+                if characters.starts(with: "*/") {
+                    inBlockComment -= 1; characters = characters.dropFirst(2); output += "  "; continue
+                }
+                if characters.starts(with: "/*") {
+                    inBlockComment += 1; characters = characters.dropFirst(2); output += "  "; continue
+                }
                 output.append(character == "\n" ? "\n" : " ")
                 characters = characters.dropFirst()
             } else if characters.starts(with: "//") {
@@ -210,7 +220,9 @@ enum FunctionLengths {
                 output += "\"\"\""
                 while !characters.isEmpty && !characters.starts(with: "\"\"\"") {
                     if characters.first == "\\" { characters = characters.dropFirst(); output += " " }
-                    if let next = characters.first { output.append(next == "\n" ? "\n" : " "); characters = characters.dropFirst() }
+                    if let next = characters.first {
+                        output.append(next == "\n" ? "\n" : " "); characters = characters.dropFirst()
+                    }
                 }
                 characters = characters.dropFirst(3)
                 output += "\"\"\""

@@ -69,6 +69,9 @@ import Testing
 
         let report = try plan.activate { try cleaner.run(Cleaner.Request(trigger: .manual, dryRun: false)) }
         try expectOnlyTheStuckFileStays(report, errno: EIO)
-        #expect(try fixture.rows().keys.sorted { $0.lexicographicallyPrecedes($1) } == [Self.bytes("a.tmp"), Self.bytes("z.tmp")])
+        #expect(
+            try fixture.rows().keys.sorted { $0.lexicographicallyPrecedes($1) } == [
+                Self.bytes("a.tmp"), Self.bytes("z.tmp"),
+            ])
     }
 }

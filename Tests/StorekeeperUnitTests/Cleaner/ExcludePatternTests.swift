@@ -16,12 +16,15 @@ import Testing
         try ExcludePattern(pattern).matches(Array(path.utf8))
     }
 
-    static func expect(_ pattern: String, protects: [String], spares: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expect(
+        _ pattern: String, protects: [String], spares: [String], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         for path in protects {
             #expect(try matches(pattern, path), "'\(pattern)' should protect \(path)", sourceLocation: sourceLocation)
         }
         for path in spares {
-            #expect(try !matches(pattern, path), "'\(pattern)' should not protect \(path)", sourceLocation: sourceLocation)
+            #expect(
+                try !matches(pattern, path), "'\(pattern)' should not protect \(path)", sourceLocation: sourceLocation)
         }
     }
 
@@ -29,11 +32,15 @@ import Testing
 
     /// The bug: `uploads/important` and `uploads/important/` protected nothing,
     /// only `uploads/important/*` did (and then only one level deep).
-    @Test(arguments: ["uploads/important", "uploads/important/", "uploads/important/**", "/uploads/important", "/uploads/important/"])
+    @Test(arguments: [
+        "uploads/important", "uploads/important/", "uploads/important/**", "/uploads/important", "/uploads/important/",
+    ])
     func aFolderPatternProtectsEverythingBelowIt(pattern: String) throws {
         try Self.expect(
             pattern,
-            protects: ["uploads/important/a.jpg", "uploads/important/2026-11-01/deep/b.mov", "uploads/important/.hidden"],
+            protects: [
+                "uploads/important/a.jpg", "uploads/important/2026-11-01/deep/b.mov", "uploads/important/.hidden",
+            ],
             spares: [
                 "uploads/importantly/a.jpg", "uploads/other/a.jpg", "uploads/a.jpg", "frames/uploads/important/a.jpg",
             ])
@@ -42,7 +49,9 @@ import Testing
     }
 
     @Test func aFolderPatternWithoutTrailingSlashAlsoNamesAFile() throws {
-        try Self.expect("uploads/notes.txt", protects: ["uploads/notes.txt"], spares: ["uploads/notes.txt.bak", "x/uploads/notes.txt"])
+        try Self.expect(
+            "uploads/notes.txt", protects: ["uploads/notes.txt"],
+            spares: ["uploads/notes.txt.bak", "x/uploads/notes.txt"])
     }
 
     @Test func aTrailingSlashMatchesFoldersOnly() throws {
@@ -52,7 +61,9 @@ import Testing
     }
 
     @Test func aTrailingDoubleStarIsWhatIsInside() throws {
-        try Self.expect("uploads/keep/**", protects: ["uploads/keep/a", "uploads/keep/a/b/c"], spares: ["uploads/keep", "uploads/keeper/a"])
+        try Self.expect(
+            "uploads/keep/**", protects: ["uploads/keep/a", "uploads/keep/a/b/c"],
+            spares: ["uploads/keep", "uploads/keeper/a"])
     }
 
     // MARK: Names at any depth
@@ -62,7 +73,8 @@ import Testing
             "*.keep",
             protects: ["a.keep", "uploads/b.keep", "uploads/2026-11-01/job/c.keep", "uploads/folder.keep/inside.jpg"],
             spares: ["a.keep.bak", "uploads/keep", "uploads/a.keeper"])
-        try Self.expect("keep-me", protects: ["keep-me", "temp/job/keep-me", "temp/keep-me/x"], spares: ["temp/keep-me-not"])
+        try Self.expect(
+            "keep-me", protects: ["keep-me", "temp/job/keep-me", "temp/keep-me/x"], spares: ["temp/keep-me-not"])
     }
 
     @Test func aLeadingDoubleStarMatchesAtAnyDepth() throws {
@@ -85,7 +97,9 @@ import Testing
     // MARK: One name
 
     @Test func aStarStaysWithinOneName() throws {
-        try Self.expect("uploads/*.jpg", protects: ["uploads/a.jpg", "uploads/.b.jpg"], spares: ["uploads/x/a.jpg", "uploads/a.png"])
+        try Self.expect(
+            "uploads/*.jpg", protects: ["uploads/a.jpg", "uploads/.b.jpg"],
+            spares: ["uploads/x/a.jpg", "uploads/a.png"])
         try Self.expect("uploads/*", protects: ["uploads/a", "uploads/x/y/z"], spares: ["uploadsx/a"])
         try Self.expect("a*b*c", protects: ["abc", "aXXbYYc", "abbbc", "a/b/abcbc"], spares: ["ab", "acb", "abcd"])
     }
@@ -96,7 +110,8 @@ import Testing
 
     @Test func classesAndEscapes() throws {
         try Self.expect(
-            "frame_[0-9][0-9].png", protects: ["frames/frame_07.png"], spares: ["frames/frame_7.png", "frames/frame_a7.png"])
+            "frame_[0-9][0-9].png", protects: ["frames/frame_07.png"],
+            spares: ["frames/frame_7.png", "frames/frame_a7.png"])
         try Self.expect("[!a]*.tmp", protects: ["b.tmp", "temp/z1.tmp"], spares: ["a.tmp", "temp/a1.tmp"])
         try Self.expect("[]x]", protects: ["]", "x"], spares: ["y"])
         try Self.expect("[a-]", protects: ["a", "-"], spares: ["b"])
@@ -138,7 +153,8 @@ import Testing
     }
 
     @Test func theConfigurationRefusesWhatTheMatcherCannotUse() throws {
-        let text = "storage:\n  base_path: /s\n  cleanup:\n    exclude:\n      - uploads/keep\n      - '!uploads/keep/x'\n"
+        let text =
+            "storage:\n  base_path: /s\n  cleanup:\n    exclude:\n      - uploads/keep\n      - '!uploads/keep/x'\n"
         let error = #expect(throws: ConfigError.self) {
             try ConfigurationLoader.load(text: text, file: "c.yaml", environment: [:], currentDirectory: "/")
         }
@@ -150,8 +166,10 @@ import Testing
 
     /// A leading slash is the base, as in .gitignore: `/etc` is `<base>/etc`.
     @Test func theConfigurationTakesAnchoredAndFolderPatterns() throws {
-        let text = "storage:\n  base_path: /s\n  cleanup:\n    exclude: [/etc, uploads/important/, \"**/keep-*\", \"*.keep\"]\n"
-        let (configuration, _) = try ConfigurationLoader.load(text: text, file: "c.yaml", environment: [:], currentDirectory: "/")
+        let text =
+            "storage:\n  base_path: /s\n  cleanup:\n    exclude: [/etc, uploads/important/, \"**/keep-*\", \"*.keep\"]\n"
+        let (configuration, _) = try ConfigurationLoader.load(
+            text: text, file: "c.yaml", environment: [:], currentDirectory: "/")
         #expect(configuration.cleanup.exclude == ["/etc", "uploads/important/", "**/keep-*", "*.keep"])
         #expect(try Self.matches("/etc", "etc/passwd") && !Self.matches("/etc", "uploads/etc/passwd"))
     }

@@ -16,7 +16,8 @@ import Testing
     /// The built-in categories and one kept forever that is never evicted.
     static let policies =
         CategoryPolicy.builtIns + [
-            CategoryPolicy(key: "archive", directories: ["archive"], retentionSeconds: nil, quotaBytes: nil, onQuota: .alert)
+            CategoryPolicy(
+                key: "archive", directories: ["archive"], retentionSeconds: nil, quotaBytes: nil, onQuota: .alert)
         ]
 
     init() throws {

@@ -1,4 +1,7 @@
 import Foundation
+import TestSupport
+import Testing
+
 @testable import StorekeeperCLI
 @testable import StorekeeperConfig
 @testable import StorekeeperEngine
@@ -7,15 +10,14 @@ import Foundation
 @testable import StorekeeperMonitoring
 @testable import StorekeeperService
 @testable import StorekeeperSystem
-import TestSupport
-import Testing
 
 /// Typos and impossible settings are reported, all at once, with the key
 /// that was probably meant; relative paths follow the config file.
 @Suite struct ConfigMistakeTests {
     private func failure(_ text: String, file: String = "c.yaml", environment: [String: String] = [:]) -> ConfigError? {
         do {
-            _ = try ConfigurationLoader.load(text: text, file: file, environment: environment, currentDirectory: "/work/dir")
+            _ = try ConfigurationLoader.load(
+                text: text, file: file, environment: environment, currentDirectory: "/work/dir")
             return nil
         } catch {
             return error
@@ -23,7 +25,8 @@ import Testing
     }
 
     @Test func everyMistakeIsReportedAtOnceInFileOrder() {
-        let error = failure("""
+        let error = failure(
+            """
             storage:
               base_path: /nonexistent-base
               retension:
@@ -39,30 +42,34 @@ import Testing
               monitoring:
                 log_levle: INFO
             """)
-        #expect(error?.description.split(separator: "\n").map(String.init) == [
-            "c.yaml:3: storage.retension: unknown key; did you mean 'retention'?",
-            "c.yaml:6: storage.retention.tmp: no category 'tmp': not built in, not under storage.categories and no folder "
-                + "tmp/ in /nonexistent-base; did you mean 'temp'?",
-            "c.yaml:7: storage.retention.uploads: expected a duration: whole seconds or a whole number with s, m, h, d or w "
-                + "(90s, 15m, 24h, 7d, 2w), or -1, found '5 days'",
-            "c.yaml:9: storage.quotas.fraems: no category 'fraems': not built in, not under storage.categories and no "
-                + "folder fraems/ in /nonexistent-base; did you mean 'frames'?",
-            "c.yaml:11: storage.cleanup.shedule: unknown key; did you mean 'schedule'?",
-            "c.yaml:12: storage.cleanup.dry_rn: unknown key; did you mean 'dry_run'?",
-            "c.yaml:14: storage.monitoring.log_levle: unknown key; did you mean 'log_level'?",
-        ])
+        #expect(
+            error?.description.split(separator: "\n").map(String.init) == [
+                "c.yaml:3: storage.retension: unknown key; did you mean 'retention'?",
+                "c.yaml:6: storage.retention.tmp: no category 'tmp': not built in, not under storage.categories and no folder "
+                    + "tmp/ in /nonexistent-base; did you mean 'temp'?",
+                "c.yaml:7: storage.retention.uploads: expected a duration: whole seconds or a whole number with s, m, h, d or w "
+                    + "(90s, 15m, 24h, 7d, 2w), or -1, found '5 days'",
+                "c.yaml:9: storage.quotas.fraems: no category 'fraems': not built in, not under storage.categories and no "
+                    + "folder fraems/ in /nonexistent-base; did you mean 'frames'?",
+                "c.yaml:11: storage.cleanup.shedule: unknown key; did you mean 'schedule'?",
+                "c.yaml:12: storage.cleanup.dry_rn: unknown key; did you mean 'dry_run'?",
+                "c.yaml:14: storage.monitoring.log_levle: unknown key; did you mean 'log_level'?",
+            ])
         #expect(error?.all.count == 7)
     }
 
     @Test func aMisspeltStorageSectionIsNamed() {
-        #expect(failure("storge:\n  base_path: /s\n")?.description
-            == "c.yaml:1: storge: missing the 'storage' section; did you mean 'storage'?")
+        #expect(
+            failure("storge:\n  base_path: /s\n")?.description
+                == "c.yaml:1: storge: missing the 'storage' section; did you mean 'storage'?")
         #expect(failure("app:\n  name: x\n")?.description == "c.yaml: storage: missing the 'storage' section")
     }
 
     @Test func anExtraCategoryIsDeclaredOrHasItsFolder() throws {
-        let declared = "storage:\n  base_path: /nonexistent-base\n  retention:\n    scratch: 1d\n  categories:\n    scratch:\n"
-        let (configuration, _) = try ConfigurationLoader.load(text: declared, file: "c.yaml", environment: [:], currentDirectory: "/")
+        let declared =
+            "storage:\n  base_path: /nonexistent-base\n  retention:\n    scratch: 1d\n  categories:\n    scratch:\n"
+        let (configuration, _) = try ConfigurationLoader.load(
+            text: declared, file: "c.yaml", environment: [:], currentDirectory: "/")
         #expect(configuration.category(forDirectory: "scratch")?.retentionSeconds == 86_400)
 
         let baseDirectory = try TemporaryDirectory(prefix: "mistakes")
@@ -70,17 +77,21 @@ import Testing
         let base = baseDirectory.path
         try FileManager.default.createDirectory(atPath: base + "/raw-audio", withIntermediateDirectories: true)
         let onDisk = "storage:\n  base_path: \(base)\n  quotas:\n    raw_audio: 1GiB\n"
-        let (withFolder, _) = try ConfigurationLoader.load(text: onDisk, file: "c.yaml", environment: [:], currentDirectory: "/")
+        let (withFolder, _) = try ConfigurationLoader.load(
+            text: onDisk, file: "c.yaml", environment: [:], currentDirectory: "/")
         #expect(withFolder.category(forDirectory: "raw-audio")?.quotaBytes == 1 << 30)
 
-        #expect(failure("storage:\n  base_path: \(base)\n  quotas:\n    video_raw: 1GiB\n")?.description
-            == "c.yaml:4: storage.quotas.video_raw: no category 'video_raw': not built in, not under storage.categories and "
-            + "no folder video-raw/ in \(base); declare it under storage.categories (with its directories) to add a category")
+        #expect(
+            failure("storage:\n  base_path: \(base)\n  quotas:\n    video_raw: 1GiB\n")?.description
+                == "c.yaml:4: storage.quotas.video_raw: no category 'video_raw': not built in, not under storage.categories and "
+                + "no folder video-raw/ in \(base); declare it under storage.categories (with its directories) to add a category"
+        )
     }
 
     @Test func aScheduleThatNeverFiresIsAnError() {
-        #expect(failure("storage:\n  base_path: /s\n  cleanup:\n    schedule: \"0 0 30 2 *\"\n")?.description
-            == "c.yaml:4: storage.cleanup.schedule: '0 0 30 2 *' never fires (no occurrence in the next 5 years)")
+        #expect(
+            failure("storage:\n  base_path: /s\n  cleanup:\n    schedule: \"0 0 30 2 *\"\n")?.description
+                == "c.yaml:4: storage.cleanup.schedule: '0 0 30 2 *' never fires (no occurrence in the next 5 years)")
         // February 29 comes at least once in any five years.
         #expect(failure("storage:\n  base_path: /s\n  cleanup:\n    temp_schedule: \"0 0 29 2 *\"\n") == nil)
     }
@@ -135,9 +146,11 @@ import Testing
         let (_, noted) = try ConfigurationLoader.load(
             text: text, file: "/srv/app/config/storekeeper.yaml", environment: [:], currentDirectory: "/somewhere/else",
             noteRelativePaths: true)
-        #expect(noted.map(\.key) == [
-            "storage.base_path", "storage.index_path", "storage.monitoring.log_file", "storage.monitoring.textfile_path",
-        ])
+        #expect(
+            noted.map(\.key) == [
+                "storage.base_path", "storage.index_path", "storage.monitoring.log_file",
+                "storage.monitoring.textfile_path",
+            ])
 
         let (relativeFile, _) = try ConfigurationLoader.load(
             text: "storage:\n  base_path: data\n", file: "conf/c.yaml", environment: [:], currentDirectory: "/home/op")
@@ -154,15 +167,23 @@ import Testing
 
     @Test func theLookupOrderEndsAtTheSystemFile() throws {
         let none: (String) -> Bool = { _ in false }
-        #expect(try ConfigLookup.file(option: "a.yaml", environment: ["STOREKEEPER_CONFIG": "b.yaml"], exists: none) == "a.yaml")
-        #expect(try ConfigLookup.file(option: nil, environment: ["STOREKEEPER_CONFIG": "b.yaml"], exists: none) == "b.yaml")
-        #expect(try ConfigLookup.file(option: nil, environment: ["STOREKEEPER_CONFIG": ""], exists: { $0 == "config/storekeeper.yaml" })
-            == "config/storekeeper.yaml")
-        #expect(try ConfigLookup.file(option: nil, environment: [:], exists: { $0 == "/etc/storekeeper/storekeeper.yaml" })
-            == "/etc/storekeeper/storekeeper.yaml")
-        #expect(try ConfigLookup.file(
-            option: nil, environment: ["STOREKEEPER_SYSTEM_CONFIG_DIR": "/opt/sk"], exists: { $0 == "/opt/sk/storekeeper.yaml" })
-            == "/opt/sk/storekeeper.yaml")
+        #expect(
+            try ConfigLookup.file(option: "a.yaml", environment: ["STOREKEEPER_CONFIG": "b.yaml"], exists: none)
+                == "a.yaml")
+        #expect(
+            try ConfigLookup.file(option: nil, environment: ["STOREKEEPER_CONFIG": "b.yaml"], exists: none) == "b.yaml")
+        #expect(
+            try ConfigLookup.file(
+                option: nil, environment: ["STOREKEEPER_CONFIG": ""], exists: { $0 == "config/storekeeper.yaml" })
+                == "config/storekeeper.yaml")
+        #expect(
+            try ConfigLookup.file(option: nil, environment: [:], exists: { $0 == "/etc/storekeeper/storekeeper.yaml" })
+                == "/etc/storekeeper/storekeeper.yaml")
+        #expect(
+            try ConfigLookup.file(
+                option: nil, environment: ["STOREKEEPER_SYSTEM_CONFIG_DIR": "/opt/sk"],
+                exists: { $0 == "/opt/sk/storekeeper.yaml" })
+                == "/opt/sk/storekeeper.yaml")
         #expect(throws: ConfigError.self) { try ConfigLookup.file(option: nil, environment: [:], exists: none) }
     }
 

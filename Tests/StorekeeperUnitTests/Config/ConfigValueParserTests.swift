@@ -1,4 +1,3 @@
-import Testing
 import StorekeeperCLI
 import StorekeeperConfig
 import StorekeeperEngine
@@ -7,12 +6,14 @@ import StorekeeperIndex
 import StorekeeperMonitoring
 import StorekeeperService
 import StorekeeperSystem
+import Testing
 
 @Suite struct ConfigValueParserTests {
-    @Test(arguments: [
-        ("0", 0), ("86400", 86_400), ("-1", -1), ("90s", 90), ("15m", 900),
-        ("24h", 86_400), ("7d", 604_800), ("2w", 1_209_600),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("0", 0), ("86400", 86_400), ("-1", -1), ("90s", 90), ("15m", 900),
+            ("24h", 86_400), ("7d", 604_800), ("2w", 1_209_600),
+        ] as [(String, Int64)])
     func seconds(text: String, expected: Int64) throws {
         #expect(try ConfigValueParser.seconds(text) == expected)
     }
@@ -23,7 +24,8 @@ import StorekeeperSystem
     }
 
     @Test func secondsNamesTheProblem() {
-        #expect(throws: ConfigValueParser.InvalidValue(message: "negative duration '-5': only -1 (forever) is allowed")) {
+        #expect(throws: ConfigValueParser.InvalidValue(message: "negative duration '-5': only -1 (forever) is allowed"))
+        {
             try ConfigValueParser.seconds("-5")
         }
         #expect(throws: ConfigValueParser.InvalidValue(message: "duration '99999999999999999w' is too large")) {
@@ -31,11 +33,12 @@ import StorekeeperSystem
         }
     }
 
-    @Test(arguments: [
-        ("0", 0), ("5368709120", 5_368_709_120), ("-1", -1), ("12B", 12), ("100KB", 100_000),
-        ("512MiB", 536_870_912), ("10GiB", 10_737_418_240), ("1TB", 1_000_000_000_000),
-        ("1.5GiB", 1_610_612_736), ("2TiB", 2_199_023_255_552), ("1.25KB", 1_250), ("0.5MB", 500_000),
-    ] as [(String, Int64)])
+    @Test(
+        arguments: [
+            ("0", 0), ("5368709120", 5_368_709_120), ("-1", -1), ("12B", 12), ("100KB", 100_000),
+            ("512MiB", 536_870_912), ("10GiB", 10_737_418_240), ("1TB", 1_000_000_000_000),
+            ("1.5GiB", 1_610_612_736), ("2TiB", 2_199_023_255_552), ("1.25KB", 1_250), ("0.5MB", 500_000),
+        ] as [(String, Int64)])
     func bytes(text: String, expected: Int64) throws {
         #expect(try ConfigValueParser.bytes(text) == expected)
     }

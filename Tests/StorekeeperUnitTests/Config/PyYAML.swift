@@ -34,22 +34,26 @@ enum PyYAML {
         """
 
     static func hexString(_ string: String) -> String {
-        "str:" + string.utf8.map { byte in
-            let digits = String(byte, radix: 16)
-            return digits.count == 1 ? "0" + digits : digits
-        }.joined()
+        "str:"
+            + string.utf8.map { byte in
+                let digits = String(byte, radix: 16)
+                return digits.count == 1 ? "0" + digits : digits
+            }.joined()
     }
 
     static func safeLoad(_ files: [String]) throws -> [String] {
         let probe = try Shell.run(["python3", "-c", "import yaml"])
         guard probe.status == 0 else {
             throw Unavailable(
-                description: "python3 with PyYAML is required for the YAML cross-check (apt install python3-yaml): \(probe.stderr)")
+                description:
+                    "python3 with PyYAML is required for the YAML cross-check (apt install python3-yaml): \(probe.stderr)"
+            )
         }
         let loaded = try Shell.run(["python3", "-c", script] + files)
         let lines = loaded.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
         guard loaded.status == 0, lines.count == files.count else {
-            throw Unavailable(description: "the PyYAML helper failed (status \(loaded.status)): \(loaded.stdout)\(loaded.stderr)")
+            throw Unavailable(
+                description: "the PyYAML helper failed (status \(loaded.status)): \(loaded.stdout)\(loaded.stderr)")
         }
         return lines
     }

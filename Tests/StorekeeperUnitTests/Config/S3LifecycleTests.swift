@@ -35,9 +35,12 @@ import Testing
         let rules = Self.rules(lifecycle)
         #expect(rules["storekeeper-temp-temp/"]?["Expiration"]?["Days"]?.intValue == 1, "1 h is one day, never zero")
         #expect(rules["storekeeper-uploads-uploads/"]?["Expiration"]?["Days"]?.intValue == 30)
-        #expect(rules["storekeeper-frames-frames/"]?["Expiration"]?["Days"]?.intValue == 2, "36 h rounds up, never down")
+        #expect(
+            rules["storekeeper-frames-frames/"]?["Expiration"]?["Days"]?.intValue == 2, "36 h rounds up, never down")
         #expect(rules["storekeeper-frames-frames/"]?["Filter"]?["Prefix"]?.stringValue == "frames/")
-        #expect(!lifecycle.rules.contains { $0["Filter"]?["Prefix"]?.stringValue == "outputs/" }, "outputs is never expired")
+        #expect(
+            !lifecycle.rules.contains { $0["Filter"]?["Prefix"]?.stringValue == "outputs/" }, "outputs is never expired"
+        )
         #expect(lifecycle.notes.contains { $0.message.hasPrefix("outputs: kept forever") })
         #expect(lifecycle.notes.contains { $0.message == "frames: retention of 129600 s rounded up to 2 days" })
         let housekeeping = try #require(rules["storekeeper-housekeeping"])
@@ -71,7 +74,8 @@ import Testing
     /// validator, offline: the same check the AWS CLI runs before sending.
     @Test func botocoreAcceptsTheDocument() throws {
         guard let python = Self.botocorePython() else {
-            Issue.record("""
+            Issue.record(
+                """
                 botocore is not installed: set STOREKEEPER_BOTOCORE_PYTHON to a python that has it, \
                 or run scripts/test, which installs it in .build-venv/botocore
                 """)
@@ -85,7 +89,8 @@ import Testing
             #expect(result.status == 0, "botocore refused it:\n\(result.stdout)\(result.stderr)")
         }
         // The validator is not a rubber stamp: a misspelt key and a string for a number fail.
-        let broken = #"{"Rules": [{"ID": "x", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Dayz": "1"}}]}"#
+        let broken =
+            #"{"Rules": [{"ID": "x", "Filter": {"Prefix": ""}, "Status": "Enabled", "Expiration": {"Dayz": "1"}}]}"#
         #expect(try Shell.run([python, "-c", Self.validator], input: broken).status != 0)
     }
 

@@ -29,14 +29,17 @@ import Testing
     }
 
     @Test func mistakesAreNamed() {
-        #expect(failure("  watch:\n    mode: fanotify\n")?.contains("storage.watch.mode: expected inotify or poll, found 'fanotify'") == true)
+        #expect(
+            failure("  watch:\n    mode: fanotify\n")?.contains(
+                "storage.watch.mode: expected inotify or poll, found 'fanotify'") == true)
         #expect(failure("  watch:\n    poll_interval: 1s\n")?.contains("expected at least 10s") == true)
         #expect(failure("  watch:\n    pol_interval: 1m\n")?.contains("did you mean 'poll_interval'") == true)
     }
 
     @Test func aLocalFilesystemIsNotShared() throws {
         #expect(try FileSystemType.of("/").sharedName == nil)
-        #expect(try FileSystemType.of("/proc").magic == 0x9FA0, "procfs's magic: the struct is read at the right offset")
+        #expect(
+            try FileSystemType.of("/proc").magic == 0x9FA0, "procfs's magic: the struct is read at the right offset")
         #expect(throws: SystemCallError.self) { try FileSystemType.of("/no/such/path") }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StorekeeperCLI
 @testable import StorekeeperConfig
 @testable import StorekeeperEngine
@@ -36,7 +37,8 @@ import Testing
     // MARK: - Structure
 
     @Test func nestedMappingsKeepSourceOrderAndLines() throws {
-        let node = try parse("""
+        let node = try parse(
+            """
             # header
             b: 1
             a:
@@ -59,31 +61,35 @@ import Testing
     }
 
     @Test func sequencesBlockIndentlessAndFlow() throws {
-        let top = entries(try parse("""
-            a:
-              - x
-              -
-            b:
-            - 'y'
-            c: [1, "two", ~]
-            """))
+        let top = entries(
+            try parse(
+                """
+                a:
+                  - x
+                  -
+                b:
+                - 'y'
+                c: [1, "two", ~]
+                """))
         guard case .sequence(let a, let line) = top[0].value,
-              case .sequence(let b, _) = top[1].value,
-              case .sequence(let c, _) = top[2].value
+            case .sequence(let b, _) = top[1].value,
+            case .sequence(let c, _) = top[2].value
         else {
             Issue.record("expected three sequences")
             return
         }
         #expect(line == 2)
-        #expect(a == [
-            .scalar(YAMLScalar(text: "x", style: .plain, line: 2, resolved: .string("x"))),
-            .scalar(YAMLScalar(text: "", style: .plain, line: 3, resolved: .null)),
-        ])
+        #expect(
+            a == [
+                .scalar(YAMLScalar(text: "x", style: .plain, line: 2, resolved: .string("x"))),
+                .scalar(YAMLScalar(text: "", style: .plain, line: 3, resolved: .null)),
+            ])
         #expect(b.count == 1)
-        #expect(c.map { node -> YAMLValue? in
-            if case .scalar(let s) = node { return s.resolved }
-            return nil
-        } == [.int(1), .string("two"), .null])
+        #expect(
+            c.map { node -> YAMLValue? in
+                if case .scalar(let s) = node { return s.resolved }
+                return nil
+            } == [.int(1), .string("two"), .null])
     }
 
     @Test func emptyValueIsNullOnTheKeyLine() throws {
@@ -126,30 +132,31 @@ import Testing
 
     // MARK: - Rejections carry the line
 
-    @Test(arguments: [
-        ("a: 1\n\tb: 2\n", 2, "tab character in indentation"),
-        ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' (first defined on line 1)"),
-        ("a: &x 1\n", 1, "anchors"),
-        ("a: *x\n", 1, "aliases"),
-        ("a: !!int 1\n", 1, "tags"),
-        ("a: {b: 1}\n", 1, "flow mappings"),
-        ("a: |\n  x\n", 1, "block scalars"),
-        ("a: 1\n---\nb: 2\n", 2, "multiple documents"),
-        ("? a\n: b\n", 1, "complex keys"),
-        ("a:\n  - b: 1\n", 2, "mappings inside sequences"),
-        ("a:\n  - - b\n", 2, "nested sequences"),
-        ("a:\n    b: 1\n  c: 2\n", 3, "bad indentation"),
-        ("a: 'x\n", 1, "unterminated quoted string"),
-        ("a: [1,\n  2]\n", 1, "unterminated flow sequence"),
-        ("a: 2024-01-01\n", 1, "ambiguous scalar"),
-        ("a: 010\n", 1, "ambiguous scalar"),
-        ("a: 1:20\n", 1, "ambiguous scalar"),
-        ("yes: 1\n", 1, "quote it"),
-        ("- a\n", 1, "root must be a mapping"),
-        ("a: b\n  c\n", 2, "bad indentation"),
-        ("a:\n  b\n", 2, "multi-line scalars"),
-        ("a: \"\\q\"\n", 1, "unknown escape"),
-    ] as [(String, Int, String)])
+    @Test(
+        arguments: [
+            ("a: 1\n\tb: 2\n", 2, "tab character in indentation"),
+            ("a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' (first defined on line 1)"),
+            ("a: &x 1\n", 1, "anchors"),
+            ("a: *x\n", 1, "aliases"),
+            ("a: !!int 1\n", 1, "tags"),
+            ("a: {b: 1}\n", 1, "flow mappings"),
+            ("a: |\n  x\n", 1, "block scalars"),
+            ("a: 1\n---\nb: 2\n", 2, "multiple documents"),
+            ("? a\n: b\n", 1, "complex keys"),
+            ("a:\n  - b: 1\n", 2, "mappings inside sequences"),
+            ("a:\n  - - b\n", 2, "nested sequences"),
+            ("a:\n    b: 1\n  c: 2\n", 3, "bad indentation"),
+            ("a: 'x\n", 1, "unterminated quoted string"),
+            ("a: [1,\n  2]\n", 1, "unterminated flow sequence"),
+            ("a: 2024-01-01\n", 1, "ambiguous scalar"),
+            ("a: 010\n", 1, "ambiguous scalar"),
+            ("a: 1:20\n", 1, "ambiguous scalar"),
+            ("yes: 1\n", 1, "quote it"),
+            ("- a\n", 1, "root must be a mapping"),
+            ("a: b\n  c\n", 2, "bad indentation"),
+            ("a:\n  b\n", 2, "multi-line scalars"),
+            ("a: \"\\q\"\n", 1, "unknown escape"),
+        ] as [(String, Int, String)])
     func rejectsWithLine(text: String, line: Int, fragment: String) {
         let error = rejection(text)
         #expect(error?.line == line, "\(text.debugDescription): \(String(describing: error))")
@@ -171,7 +178,8 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         let packageRoot = root.deletingLastPathComponent().deletingLastPathComponent()
         let corpus = try yamlFiles(in: root.appendingPathComponent("Fixtures/yaml-corpus"))
-        let configs = try yamlFiles(in: packageRoot.appendingPathComponent("config"))
+        let configs =
+            try yamlFiles(in: packageRoot.appendingPathComponent("config"))
             + [root.appendingPathComponent("Fixtures/seed-config.yaml").path]
         #expect(corpus.count >= 40)
         #expect(!configs.isEmpty)
@@ -228,7 +236,8 @@ import Testing
         case .sequence(let items, _):
             return "[" + items.map(canonical).joined(separator: ",") + "]"
         case .mapping(let entries, _):
-            return "{" + entries.map { PyYAML.hexString($0.key) + ":" + canonical($0.value) }.joined(separator: ",") + "}"
+            return "{" + entries.map { PyYAML.hexString($0.key) + ":" + canonical($0.value) }.joined(separator: ",")
+                + "}"
         }
     }
 }

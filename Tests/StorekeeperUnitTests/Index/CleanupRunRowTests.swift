@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 
 @testable import StorekeeperIndex
 
@@ -26,7 +26,9 @@ import TestSupport
     @Test func storedTextsNeverChange() {
         #expect(CleanupCause.allCases.map(\.rawValue) == ["expired", "quota", "low_disk"])
         #expect(
-            CleanupTrigger.allCases.map(\.rawValue) == ["manual", "schedule", "temp_schedule", "api", "quota", "low_disk"])
+            CleanupTrigger.allCases.map(\.rawValue) == [
+                "manual", "schedule", "temp_schedule", "api", "quota", "low_disk",
+            ])
         #expect(CleanupRunStatus.allCases.map(\.rawValue) == ["running", "ok", "failed", "interrupted"])
         #expect(IndexStore.CleanupReason.allCases.map(\.rawValue) == ["ttl", "quota", "low_disk", "trash_purge"])
     }

@@ -76,7 +76,8 @@ import Testing
     /// Paths from a small set, so inserts collide (REPLACE) and some are `.gitkeep`.
     static func randomNewPath(using random: inout SplitMix64) -> String {
         let category = categories.randomElement(using: &random)!
-        let name = Int.random(in: 0..<6, using: &random) == 0 ? ".gitkeep" : "f\(Int.random(in: 0..<12, using: &random))"
+        let name =
+            Int.random(in: 0..<6, using: &random) == 0 ? ".gitkeep" : "f\(Int.random(in: 0..<12, using: &random))"
         return "\(category)/d\(Int.random(in: 0..<2, using: &random))/\(name)"
     }
 
@@ -107,7 +108,8 @@ import Testing
         case (11, _): return "UPDATE files SET size = size + 1000 WHERE inode = \(inode)"
         case (12, _): return "UPDATE files SET inode = inode % 3 + 1 WHERE category = \(category)"
         case (13, _): return "DELETE FROM files WHERE inode = \(inode)"
-        case (14, let target?): return "UPDATE OR REPLACE files SET path = \(newPath), inode = \(inode) WHERE path = \(target)"
+        case (14, let target?):
+            return "UPDATE OR REPLACE files SET path = \(newPath), inode = \(inode) WHERE path = \(target)"
         default: return "UPDATE files SET category = \(category) WHERE inode = \(inode)"
         }
     }
@@ -184,7 +186,8 @@ import Testing
                     ('frames/.gitkeep', 'frames', 'file', 0, 0, 6, 0),
                     ('temp/x', 'temp', 'file', 30, 0, 7, 0);
                 """)
-            #expect(try old.statement("SELECT files FROM usage WHERE category = 'frames'").firstRow { $0.int64(0) } == 3)
+            #expect(
+                try old.statement("SELECT files FROM usage WHERE category = 'frames'").firstRow { $0.int64(0) } == 3)
         }
         let store = try IndexStore(path: path)
         #expect(try store.database.userVersion == Database.schemaVersion)
@@ -205,8 +208,10 @@ import Testing
     }
 
     func candidatePaths(before cutoff: Int64?, forSpace: Bool = false) throws -> [String] {
-        try store.candidates(category: "temp", ageBy: .mtime, before: cutoff, after: nil, limit: 100, forSpace: forSpace)
-            .map { String(decoding: $0.file.path, as: UTF8.self) }
+        try store.candidates(
+            category: "temp", ageBy: .mtime, before: cutoff, after: nil, limit: 100, forSpace: forSpace
+        )
+        .map { String(decoding: $0.file.path, as: UTF8.self) }
     }
 
     @Test func evictionForSpaceSkipsNamesWithOtherNames() throws {
@@ -216,7 +221,8 @@ import Testing
         try insert("temp/.gitkeep", inode: 3)
         #expect(try candidatePaths(before: nil, forSpace: true) == ["temp/single"])
         #expect(try candidatePaths(before: 1_000) == ["temp/single", "temp/linked_a", "temp/linked_b"])
-        #expect(try store.files(withInode: 2).map(\.path) == [Array("temp/linked_a".utf8), Array("temp/linked_b".utf8)])
+        #expect(
+            try store.files(withInode: 2).map(\.path) == [Array("temp/linked_a".utf8), Array("temp/linked_b".utf8)])
     }
 
     @Test func aRestoredFileAgesFromItsRestoreWhenItsRowComesEarlierOrLater() throws {

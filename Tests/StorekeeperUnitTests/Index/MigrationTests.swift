@@ -46,7 +46,8 @@ import Testing
             try Self.names("table", in: database)
                 == [
                     "files", "usage", "usage_replaced", "categories", "events", "cleanup_runs", "jobs", "meta", "trash",
-                    "trash_usage", "trash_usage_replaced", "cleanup_totals", "cleanup_skips", "restores", "usage_history",
+                    "trash_usage", "trash_usage_replaced", "cleanup_totals", "cleanup_skips", "restores",
+                    "usage_history",
                 ])
         #expect(
             try Self.names("view", in: database)

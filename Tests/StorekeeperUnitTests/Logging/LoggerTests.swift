@@ -56,16 +56,21 @@ import Testing
         var st = stat()
         #expect(fstat(standardError, &st) == 0)
         let matching = "\(st.st_dev):\(st.st_ino)"
-        #expect(Logger.Style.detect(environment: ["JOURNAL_STREAM": matching], standardError: standardError) == .journal)
         #expect(
-            Logger.Style.detect(environment: ["JOURNAL_STREAM": "\(st.st_dev):\(st.st_ino + 1)"], standardError: standardError)
+            Logger.Style.detect(environment: ["JOURNAL_STREAM": matching], standardError: standardError) == .journal)
+        #expect(
+            Logger.Style.detect(
+                environment: ["JOURNAL_STREAM": "\(st.st_dev):\(st.st_ino + 1)"], standardError: standardError)
                 == .plain)
         #expect(Logger.Style.detect(environment: ["JOURNAL_STREAM": "junk"], standardError: standardError) == .plain)
         #expect(Logger.Style.detect(environment: [:], standardError: standardError) == .plain)
-        #expect(Logger.Style.detect(environment: ["STOREKEEPER_LOG_STYLE": "journal"], standardError: standardError) == .journal)
+        #expect(
+            Logger.Style.detect(environment: ["STOREKEEPER_LOG_STYLE": "journal"], standardError: standardError)
+                == .journal)
         #expect(
             Logger.Style.detect(
-                environment: ["STOREKEEPER_LOG_STYLE": "plain", "JOURNAL_STREAM": matching], standardError: standardError)
+                environment: ["STOREKEEPER_LOG_STYLE": "plain", "JOURNAL_STREAM": matching],
+                standardError: standardError)
                 == .plain)
     }
 
@@ -109,7 +114,8 @@ import Testing
         let file = directory.path("missing-folder/storekeeper.log")
         #expect(throws: LogFileError(path: file, errno: ENOENT)) { try logger(file: file) }
         let error = LogFileError(path: file, errno: ENOENT)
-        #expect(error.description == "cannot open the log file \(file) (monitoring.log_file): No such file or directory")
+        #expect(
+            error.description == "cannot open the log file \(file) (monitoring.log_file): No such file or directory")
     }
 
     @Test func reopenStartsANewFileAtThePathAfterTheOldOneWasMoved() throws {
@@ -178,7 +184,9 @@ import Testing
         #expect(logger.minimumLevel == .warning)
         #expect(logger.style == .journal)
         #expect(logger.filePath == file)
-        #expect(try Logger.make(configuration: configuration, environment: [:], minimumLevel: .error).minimumLevel == .error)
+        #expect(
+            try Logger.make(configuration: configuration, environment: [:], minimumLevel: .error).minimumLevel == .error
+        )
 
         var unwritable = configuration
         unwritable.monitoring.logFile = directory.path("missing/x.log")

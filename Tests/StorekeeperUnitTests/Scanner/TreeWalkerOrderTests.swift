@@ -15,9 +15,10 @@ import Testing
 /// emit paths in exactly SQLite's BINARY order, whatever bytes the names hold.
 @Suite struct TreeWalkerOrderTests {
     /// Names around '/' (0x2F) in byte order: ' ' '!' '-' '.' sort before it, '0' 'A' 'a' 0xFF after.
-    static let tricky: [[UInt8]] = [
-        "a", "a b", "a!", "a-b", "a.b", "a0", "aA", "ab", "b", "\n", " ", "é",
-    ].map { Array($0.utf8) } + [[0x61, 0xFF], [0xFF], [0x61, 0x01]]
+    static let tricky: [[UInt8]] =
+        [
+            "a", "a b", "a!", "a-b", "a.b", "a0", "aA", "ab", "b", "\n", " ", "é",
+        ].map { Array($0.utf8) } + [[0x61, 0xFF], [0xFF], [0x61, 0x01]]
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5])
     func walkOrderIsIndexOrder(seed: UInt64) throws {
@@ -28,7 +29,7 @@ import Testing
         // Random trees of tricky names: each name a file or a folder at random.
         var state = seed
         func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((state >> 33) % UInt64(bound))
         }
         var created: [[UInt8]] = []

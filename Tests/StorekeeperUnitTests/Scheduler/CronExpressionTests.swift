@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import StorekeeperCLI
 @testable import StorekeeperConfig
 @testable import StorekeeperEngine
@@ -155,7 +156,9 @@ import Testing
 
     @Test(arguments: previousFires)
     func previousFire(expression: String, atOrBefore: String, expected: String?) throws {
-        #expect(try Self.previous(expression, atOrBefore: atOrBefore) == expected, "\(expression) at or before \(atOrBefore)")
+        #expect(
+            try Self.previous(expression, atOrBefore: atOrBefore) == expected,
+            "\(expression) at or before \(atOrBefore)")
     }
 
     /// A scheduler that was down from `down` to `up` runs a missed job once:
@@ -210,10 +213,22 @@ import Testing
         ("0 0 32 * *", "cron '0 0 32 * *': day-of-month: 32 is out of range 1-31"),
         ("0 0 * 13 *", "cron '0 0 * 13 *': month: 13 is out of range 1-12"),
         ("0 0 * * 8", "cron '0 0 * * 8': day-of-week: 8 is out of range 0-7"),
-        ("99999999999999999999 * * * *", "cron '99999999999999999999 * * * *': minute: 99999999999999999999 is out of range 0-59"),
-        ("* * * *", "cron '* * * *': expected 5 fields (minute hour day-of-month month day-of-week) or a macro such as @daily, found 4"),
-        ("* * * * * *", "cron '* * * * * *': expected 5 fields (minute hour day-of-month month day-of-week) or a macro such as @daily, found 6"),
-        ("", "cron '': expected 5 fields (minute hour day-of-month month day-of-week) or a macro such as @daily, found none"),
+        (
+            "99999999999999999999 * * * *",
+            "cron '99999999999999999999 * * * *': minute: 99999999999999999999 is out of range 0-59"
+        ),
+        (
+            "* * * *",
+            "cron '* * * *': expected 5 fields (minute hour day-of-month month day-of-week) or a macro such as @daily, found 4"
+        ),
+        (
+            "* * * * * *",
+            "cron '* * * * * *': expected 5 fields (minute hour day-of-month month day-of-week) or a macro such as @daily, found 6"
+        ),
+        (
+            "",
+            "cron '': expected 5 fields (minute hour day-of-month month day-of-week) or a macro such as @daily, found none"
+        ),
         ("1,,2 * * * *", "cron '1,,2 * * * *': minute: empty list element in '1,,2'"),
         ("0 0 1, * *", "cron '0 0 1, * *': day-of-month: empty list element in '1,'"),
         ("*/0 * * * *", "cron '*/0 * * * *': minute: step 0 in '*/0' never advances; use 1 or more"),
@@ -221,9 +236,18 @@ import Testing
         ("*/x * * * *", "cron '*/x * * * *': minute: step 'x' is not a number"),
         ("1/2/3 * * * *", "cron '1/2/3 * * * *': minute: '1/2/3' has more than one '/'"),
         ("/5 * * * *", "cron '/5 * * * *': minute: '/5' has nothing before '/' (write */5 or a-b/5)"),
-        ("0 5-2 * * *", "cron '0 5-2 * * *': hour: range 5-2 is reversed: the start is after the end (a range cannot wrap around)"),
-        ("0 0 * * 5-0", "cron '0 0 * * 5-0': day-of-week: range 5-0 is reversed: the start is after the end (a range cannot wrap around)"),
-        ("0 0 * DEC-JAN *", "cron '0 0 * DEC-JAN *': month: range DEC-JAN is reversed: the start is after the end (a range cannot wrap around)"),
+        (
+            "0 5-2 * * *",
+            "cron '0 5-2 * * *': hour: range 5-2 is reversed: the start is after the end (a range cannot wrap around)"
+        ),
+        (
+            "0 0 * * 5-0",
+            "cron '0 0 * * 5-0': day-of-week: range 5-0 is reversed: the start is after the end (a range cannot wrap around)"
+        ),
+        (
+            "0 0 * DEC-JAN *",
+            "cron '0 0 * DEC-JAN *': month: range DEC-JAN is reversed: the start is after the end (a range cannot wrap around)"
+        ),
         ("-5 * * * *", "cron '-5 * * * *': minute: range '-5' has no start (negative numbers are not allowed)"),
         ("5- * * * *", "cron '5- * * * *': minute: range '5-' has no end"),
         ("1-2-3 * * * *", "cron '1-2-3 * * * *': minute: '1-2-3' is not a range: use one '-'"),
@@ -234,7 +258,10 @@ import Testing
         ("0 0 * * MON-FUN", "cron '0 0 * * MON-FUN': day-of-week: unknown day name 'FUN' (expected SUN-SAT or 0-7)"),
         ("a * * * *", "cron 'a * * * *': minute: 'a' is not a number"),
         ("0 0 MON * *", "cron '0 0 MON * *': day-of-month: 'MON' is not a number"),
-        ("@reboot", "cron '@reboot': unknown macro '@reboot' (known: @yearly @annually @monthly @weekly @daily @midnight @hourly)"),
+        (
+            "@reboot",
+            "cron '@reboot': unknown macro '@reboot' (known: @yearly @annually @monthly @weekly @daily @midnight @hourly)"
+        ),
         ("@daily 5", "cron '@daily 5': @daily stands alone, found '5' after it"),
     ]
 
@@ -299,7 +326,9 @@ import Testing
     /// The croniter venv's python: `STOREKEEPER_CRONITER_PYTHON`, else
     /// `.build-venv/croniter` in the package root (where scripts/test puts it).
     private static func croniterPython() -> String? {
-        if let fromEnvironment = ProcessInfo.processInfo.environment["STOREKEEPER_CRONITER_PYTHON"], !fromEnvironment.isEmpty {
+        if let fromEnvironment = ProcessInfo.processInfo.environment["STOREKEEPER_CRONITER_PYTHON"],
+            !fromEnvironment.isEmpty
+        {
             return FileManager.default.isExecutableFile(atPath: fromEnvironment) ? fromEnvironment : nil
         }
         let python = Repository.root + "/.build-venv/croniter/bin/python"
@@ -320,7 +349,8 @@ import Testing
 
     @Test func agreesWithCroniter() throws {
         guard let python = Self.croniterPython() else {
-            Issue.record("""
+            Issue.record(
+                """
                 croniter is not installed: set STOREKEEPER_CRONITER_PYTHON to a python that has it, \
                 or run scripts/test, which installs it in .build-venv/croniter
                 """)
@@ -335,12 +365,13 @@ import Testing
                 let random = first + Int64(generator.next() % UInt64(last - first))
                 // Whole minutes, hours and days too, since those are where
                 // "strictly after" and "at or before" differ.
-                let start = switch index % 4 {
-                case 0: random
-                case 1: random - random % 60
-                case 2: random - random % 3600
-                default: random - random % 86_400
-                }
+                let start =
+                    switch index % 4 {
+                    case 0: random
+                    case 1: random - random % 60
+                    case 2: random - random % 3600
+                    default: random - random % 86_400
+                    }
                 cases.append((expression, start))
             }
         }
@@ -348,7 +379,8 @@ import Testing
         let input = try JSONSerialization.data(withJSONObject: cases.map { ["e": $0.expression, "t": $0.start] })
         let output = try Self.run(python, script: Self.croniterScript, input: input)
         let answers = try #require(
-            try JSONSerialization.jsonObject(with: output) as? [[Any]], "croniter wrote: \(String(decoding: output, as: UTF8.self))")
+            try JSONSerialization.jsonObject(with: output) as? [[Any]],
+            "croniter wrote: \(String(decoding: output, as: UTF8.self))")
         try #require(answers.count == cases.count)
 
         var mismatches: [String] = []
@@ -365,7 +397,10 @@ import Testing
                         + "previous \(Self.show(previous) ?? "nil") (croniter \(Self.show(expectedPrevious) ?? "nil"))")
             }
         }
-        #expect(mismatches.count == 0, "\(mismatches.count) of \(cases.count) differ from croniter:\n\(mismatches.prefix(20).joined(separator: "\n"))")
+        #expect(
+            mismatches.count == 0,
+            "\(mismatches.count) of \(cases.count) differ from croniter:\n\(mismatches.prefix(20).joined(separator: "\n"))"
+        )
     }
 
     /// Runs `script` on the croniter venv's python with `input` on its stdin.

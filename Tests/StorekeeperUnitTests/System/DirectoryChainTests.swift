@@ -31,7 +31,8 @@ import Testing
 
     @Test func componentsRefuseWhatIsNotAPathOfTheTree() {
         #expect(DirectoryChain.components([]) == [])
-        #expect(DirectoryChain.components(Self.bytes("temp/a/b")) == [Self.bytes("temp"), Self.bytes("a"), Self.bytes("b")])
+        #expect(
+            DirectoryChain.components(Self.bytes("temp/a/b")) == [Self.bytes("temp"), Self.bytes("a"), Self.bytes("b")])
         for invalid in ["temp/../../victim/secret", "..", "temp/./a", "/etc/passwd", "temp//a", "temp/a/", "."] {
             #expect(DirectoryChain.components(Self.bytes(invalid)) == nil, "\(invalid)")
         }
@@ -57,7 +58,9 @@ import Testing
             _ = try chain.open(Self.bytes("temp/link"))
             Issue.record("a symlink was followed")
         } catch {
-            #expect(error.kind == .system && (error.errno == ELOOP || error.errno == ENOTDIR) && error.path == Self.bytes("temp/link"))
+            #expect(
+                error.kind == .system && (error.errno == ELOOP || error.errno == ENOTDIR)
+                    && error.path == Self.bytes("temp/link"))
         }
         do {
             _ = try chain.open(Self.bytes("temp/missing/deeper"))
@@ -106,7 +109,8 @@ import Testing
 
     @Test(.enabled(if: geteuid() == 0, "bind mounts need root"))
     func removeTreeStopsAtABindMountWithoutTouchingIt() throws {
-        try make("mkdir -p base/job/mnt outside && echo keep > outside/keep && chmod 0755 outside && echo a > base/job/a")
+        try make(
+            "mkdir -p base/job/mnt outside && echo keep > outside/keep && chmod 0755 outside && echo a > base/job/a")
         let target = directory.path("base/job/mnt")
         defer { _ = try? Shell.run(["umount", "-l", target]) }
         let mount = try Shell.run(["mount", "--bind", directory.path("outside"), target])

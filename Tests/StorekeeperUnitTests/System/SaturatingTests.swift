@@ -70,7 +70,8 @@ import Testing
         for (inode, name) in ["frames/a", "frames/b"].enumerated() {
             try store.insert(
                 IndexedFile(
-                    path: Array(name.utf8), category: "frames", kind: .file, size: Self.huge, mtime: 1, mtimeNanoseconds: 0,
+                    path: Array(name.utf8), category: "frames", kind: .file, size: Self.huge, mtime: 1,
+                    mtimeNanoseconds: 0,
                     inode: UInt64(inode + 1), pathDate: nil),
                 now: 1)
         }

@@ -82,7 +82,9 @@ import Testing
         let plan = FaultPlan()
         plan.fail("renameat2", name: "a.tmp", with: EIO)
 
-        let error = plan.activate { #expect(throws: TrashError.self) { try trash.restore(originalPath: Self.bytes("temp/a.tmp")) } }
+        let error = plan.activate {
+            #expect(throws: TrashError.self) { try trash.restore(originalPath: Self.bytes("temp/a.tmp")) }
+        }
         #expect(error?.kind == .system && error?.underlying?.errno == EIO)
         #expect(!fixture.exists(fixture.absolute(Self.bytes("temp/a.tmp"))))
         #expect(try trash.list() == [item] && fixture.rows() == [item.trashName: item])

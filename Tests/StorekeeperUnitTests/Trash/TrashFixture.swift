@@ -53,7 +53,9 @@ final class TrashFixture {
         writeAbsolute(absolute(relative), bytes: [UInt8](repeating: fill, count: size))
     }
 
-    func writeFile(_ relative: String, size: Int = 10, fill: UInt8 = 0x61) { writeFile(Array(relative.utf8), size: size, fill: fill) }
+    func writeFile(_ relative: String, size: Int = 10, fill: UInt8 = 0x61) {
+        writeFile(Array(relative.utf8), size: size, fill: fill)
+    }
 
     func writeAbsolute(_ path: [UInt8], bytes: [UInt8]) {
         if let slash = path.lastIndex(of: 0x2F) { makeDirectories(Array(path[..<slash])) }
@@ -96,7 +98,8 @@ final class TrashFixture {
     }
 
     func names(in path: [UInt8]) -> Set<[UInt8]> {
-        guard let descriptor = try? FileDescriptor.openDirectory(path), let entries = try? descriptor.readEntries() else {
+        guard let descriptor = try? FileDescriptor.openDirectory(path), let entries = try? descriptor.readEntries()
+        else {
             return []
         }
         return Set(entries.map(\.name))

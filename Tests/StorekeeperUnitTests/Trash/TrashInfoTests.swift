@@ -53,7 +53,8 @@ import Testing
                 print(urllib.parse.quote(bytes.fromhex(line), '/'))
             """
         let input = Self.oddNames.map { $0.map { String(format: "%02x", $0) }.joined() }.joined(separator: "\n")
-        let result = try Shell.run([try Shell.require("python3", installedBy: "the base system"), "-c", script], input: input)
+        let result = try Shell.run(
+            [try Shell.require("python3", installedBy: "the base system"), "-c", script], input: input)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.lines == Self.oddNames.map { String(decoding: TrashInfo.percentEncoded($0), as: UTF8.self) })
     }
@@ -85,8 +86,14 @@ import Testing
         ("[Trash Info]\nPath=\nDeletionDate=2026-01-01T00:00:00\n", "Path is empty"),
         ("[Trash Info]\nPath=/a%00b\nDeletionDate=2026-01-01T00:00:00\n", "Path holds a NUL byte"),
         ("[Trash Info]\nPath=/a\n", "no DeletionDate key"),
-        ("[Trash Info]\nPath=/a\nDeletionDate=2026-13-01T00:00:00\n", "DeletionDate '2026-13-01T00:00:00' is not YYYY-MM-DDThh:mm:ss"),
-        ("[Trash Info]\nPath=/a\nDeletionDate=2026-01-01T00:00:00Z\n", "DeletionDate '2026-01-01T00:00:00Z' is not YYYY-MM-DDThh:mm:ss"),
+        (
+            "[Trash Info]\nPath=/a\nDeletionDate=2026-13-01T00:00:00\n",
+            "DeletionDate '2026-13-01T00:00:00' is not YYYY-MM-DDThh:mm:ss"
+        ),
+        (
+            "[Trash Info]\nPath=/a\nDeletionDate=2026-01-01T00:00:00Z\n",
+            "DeletionDate '2026-01-01T00:00:00Z' is not YYYY-MM-DDThh:mm:ss"
+        ),
         ("", "the first line is not [Trash Info]"),
     ])
     func unparseableInfoSaysWhy(text: String, message: String) {

@@ -27,11 +27,14 @@ import Testing
 
     @Test func putWritesTheInfoAndMovesTheFileIntoAPrivateTrash() throws {
         fixture.writeFile("uploads/2026-11-01/clip one.mp4", size: 1234)
-        let item = try trash.put(path: Self.bytes("uploads/2026-11-01/clip one.mp4"), category: "uploads", deletedAt: fixture.clock)
+        let item = try trash.put(
+            path: Self.bytes("uploads/2026-11-01/clip one.mp4"), category: "uploads", deletedAt: fixture.clock)
 
-        #expect(item == TrashedItem(
-            trashName: Self.bytes("clip one.mp4"), originalPath: Self.bytes("uploads/2026-11-01/clip one.mp4"),
-            deletedAt: fixture.clock, size: 1234, category: "uploads"))
+        #expect(
+            item
+                == TrashedItem(
+                    trashName: Self.bytes("clip one.mp4"), originalPath: Self.bytes("uploads/2026-11-01/clip one.mp4"),
+                    deletedAt: fixture.clock, size: 1234, category: "uploads"))
         #expect(!fixture.exists(fixture.absolute(Self.bytes("uploads/2026-11-01/clip one.mp4"))))
         #expect(fixture.read(fixture.trashFiles + Self.bytes("/clip one.mp4"))?.count == 1234)
         let info = try #require(fixture.read(fixture.infoFile(item.trashName)))
@@ -53,17 +56,21 @@ import Testing
         var names: [[UInt8]] = []
         for folder in ["a", "b", "c"] {
             fixture.writeFile("frames/\(folder)/frame_0001.jpg")
-            names.append(try trash.put(path: Self.bytes("frames/\(folder)/frame_0001.jpg"), category: "frames", deletedAt: 1).trashName)
+            names.append(
+                try trash.put(path: Self.bytes("frames/\(folder)/frame_0001.jpg"), category: "frames", deletedAt: 1)
+                    .trashName)
         }
         fixture.writeFile("frames/a/orphan.jpg", size: 5)
         names.append(try trash.put(path: Self.bytes("frames/a/orphan.jpg"), category: "frames", deletedAt: 1).trashName)
         // A new Trash (the next run) starts probing again and still finds a free name.
         try fixture.reopen()
         fixture.writeFile("frames/d/frame_0001.jpg")
-        names.append(try trash.put(path: Self.bytes("frames/d/frame_0001.jpg"), category: "frames", deletedAt: 1).trashName)
+        names.append(
+            try trash.put(path: Self.bytes("frames/d/frame_0001.jpg"), category: "frames", deletedAt: 1).trashName)
 
-        #expect(names.map { String(decoding: $0, as: UTF8.self) }
-            == ["frame_0001.jpg", "frame_0001.jpg_1", "frame_0001.jpg_2", "orphan.jpg_1", "frame_0001.jpg_3"])
+        #expect(
+            names.map { String(decoding: $0, as: UTF8.self) }
+                == ["frame_0001.jpg", "frame_0001.jpg_1", "frame_0001.jpg_2", "orphan.jpg_1", "frame_0001.jpg_3"])
         #expect(fixture.read(fixture.trashFiles + Self.bytes("/orphan.jpg")) == Self.bytes("old"))
         #expect(try fixture.rows().count == 5 && fixture.usageIsExact())
     }
@@ -151,7 +158,9 @@ import Testing
         let item = try trash.put(path: Self.bytes("outputs/final.mov"), category: "outputs", deletedAt: 1)
         fixture.writeFile("outputs/final.mov", size: 3, fill: 0x62)
 
-        let error = #expect(throws: TrashError.self) { try trash.restore(originalPath: Self.bytes("outputs/final.mov")) }
+        let error = #expect(throws: TrashError.self) {
+            try trash.restore(originalPath: Self.bytes("outputs/final.mov"))
+        }
         #expect(error?.kind == .occupied)
         #expect(fixture.read(fixture.absolute(Self.bytes("outputs/final.mov"))) == Self.bytes("bbb"))
         #expect(try trash.list() == [item])
@@ -255,7 +264,9 @@ import Testing
         // An orphan in files/ (no info): aged by its ctime, i.e. now.
         fixture.writeAbsolute(fixture.trashFiles + Self.bytes("/lost.bin"), bytes: [1, 2, 3])
         // An info file whose file is gone, deleted long ago.
-        let gone = TrashInfo(path: Array((fixture.base + "/temp/gone.tmp").utf8), deletionDate: DeletionDate(localTimeOf: now - 30 * day))
+        let gone = TrashInfo(
+            path: Array((fixture.base + "/temp/gone.tmp").utf8), deletionDate: DeletionDate(localTimeOf: now - 30 * day)
+        )
         fixture.writeAbsolute(fixture.infoFile(Self.bytes("gone.tmp")), bytes: gone.serialized)
         // Two unparseable info files, one old by its mtime, one new.
         fixture.writeAbsolute(fixture.infoFile(Self.bytes("junk-old")), bytes: Self.bytes("not an info file"))
@@ -306,11 +317,13 @@ import Testing
     @Test func foreignItemsAreResolvedMeasuredAndIndexed() throws {
         let mountPoint = MountPoint.containing(fixture.base + "/.trash")
         let absolute = Array((fixture.base + "/uploads/x y.bin").utf8)
-        let relative = mountPoint == "/" ? Array(absolute.dropFirst()) : Array(absolute.dropFirst(mountPoint.utf8.count + 1))
+        let relative =
+            mountPoint == "/" ? Array(absolute.dropFirst()) : Array(absolute.dropFirst(mountPoint.utf8.count + 1))
         let info = TrashInfo(path: relative, deletionDate: DeletionDate(localTimeOf: 1_700_000_000))
         fixture.writeAbsolute(fixture.infoFile(Self.bytes("x y.bin")), bytes: info.serialized)
         fixture.writeAbsolute(fixture.trashFiles + Self.bytes("/x y.bin"), bytes: [UInt8](repeating: 7, count: 77))
-        let outsider = TrashInfo(path: Self.bytes("/etc/passwd"), deletionDate: DeletionDate(localTimeOf: 1_700_000_000))
+        let outsider = TrashInfo(
+            path: Self.bytes("/etc/passwd"), deletionDate: DeletionDate(localTimeOf: 1_700_000_000))
         fixture.writeAbsolute(fixture.infoFile(Self.bytes("passwd")), bytes: outsider.serialized)
         fixture.writeAbsolute(fixture.trashFiles + Self.bytes("/passwd"), bytes: [1])
 

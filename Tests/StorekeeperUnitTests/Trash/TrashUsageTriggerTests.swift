@@ -84,7 +84,8 @@ import Testing
             case 0, 1: sql = Self.insert(name, size: size, verb: "INSERT OR IGNORE")
             case 2: sql = Self.insert(name, size: size, verb: "INSERT OR REPLACE")
             case 3: sql = "UPDATE trash SET size = \(size) WHERE trash_name = '\(name)'"
-            case 4: sql = "UPDATE OR REPLACE trash SET trash_name = '\(name)' WHERE rowid = (SELECT min(rowid) FROM trash)"
+            case 4:
+                sql = "UPDATE OR REPLACE trash SET trash_name = '\(name)' WHERE rowid = (SELECT min(rowid) FROM trash)"
             case 5: sql = "DELETE FROM trash WHERE trash_name = '\(name)'"
             case 6: sql = Self.insert(name, size: size) + " ON CONFLICT (trash_name) DO UPDATE SET size = excluded.size"
             default:
