@@ -12,14 +12,15 @@ import Testing
     }
     static let artifacts = Repository.root + "/.build/test-artifacts"
 
-    /// A served tree whose oldest temp files have names made to break a page.
+    /// A served tree whose oldest files have names made to break a page.
     static func hostileTree() throws -> (TemporaryTree, DaemonProcess) {
         let (tree, daemon) = try HTTPTests.served("  monitoring:\n    history_interval: 10s")
+        // Each is the oldest file of its category, so the page names it.
         try tree.sh(
-            #"mkdir -p temp/x && head -c 11 /dev/zero > 'temp/x/<script>alert(1)</script>".part'"#
-                + #" && touch -d '20 hours ago' 'temp/x/<script>alert(1)</script>".part'"#
+            #"mkdir -p temp/x uploads/x && head -c 11 /dev/zero > 'uploads/x/<script>alert(1)<i>".part'"#
+                + #" && touch -d '3 days ago' 'uploads/x/<script>alert(1)<i>".part'"#
                 + #" && head -c 13 /dev/zero > "$(printf 'temp/x/caf\351<b>.tmp')""#
-                + #" && touch -d '21 hours ago' "$(printf 'temp/x/caf\351<b>.tmp')""#)
+                + #" && touch -d '4 days ago' "$(printf 'temp/x/caf\351<b>.tmp')""#)
         try WatcherScenarioTests.expectMatch(tree, daemon)
         return (tree, daemon)
     }
@@ -47,8 +48,8 @@ import Testing
         #expect(page.header("Content-Type") == "text/html; charset=utf-8")
         #expect(page.body.hasPrefix("<!DOCTYPE html>"))
         #expect(!page.body.contains("<script"), "no script at all, and the hostile name is escaped")
-        #expect(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;.part"))
-        #expect(page.body.contains(#"caf\xe9&lt;b&gt;.tmp"#), "invalid UTF-8 shows as an escape")
+        #expect(page.body.contains("&lt;script&gt;alert(1)&lt;i&gt;&quot;.part"))
+        #expect(page.body.contains(#"caf\xE9&lt;b&gt;.tmp"#), "invalid UTF-8 shows as an escape")
         #expect(
             !page.body.contains("http://") && !page.body.contains("https://") && !page.body.contains("src="),
             "no external asset")
@@ -60,7 +61,7 @@ import Testing
     @Test func theHistoryEndpointServesTheSampledSeries() throws {
         let (tree, daemon) = try Self.hostileTree()
         try waitFor("a usage sample with the hostile files", timeout: 60) {
-            let count = try tree.sqlite("SELECT count(*) FROM usage_history WHERE category = 'temp' AND files = 4")
+            let count = try tree.sqlite("SELECT count(*) FROM usage_history WHERE category = 'temp' AND files = 3")
             return count != "0"
         }
         let response = try HTTPClient.curl([daemon.url + "/api/v1/storage/history"])
@@ -68,7 +69,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any])
         let series = try #require(object["categories"] as? [String: [[String: Any]]])
         let temp = try #require(series["temp"])
-        #expect(temp.contains { ($0["files"] as? Int) == 4 && ($0["bytes"] as? Int) == 154 }, "\(temp)")
+        #expect(temp.contains { ($0["files"] as? Int) == 3 && ($0["bytes"] as? Int) == 143 }, "\(temp)")
         #expect(temp.allSatisfy { $0["at"] is Int })
     }
 
@@ -76,6 +77,9 @@ import Testing
     func aRealBrowserShowsTheNumbersStatsPrints() throws {
         let (tree, daemon) = try Self.hostileTree()
         try waitFor("a usage sample", timeout: 60) { try tree.sqlite("SELECT count(*) FROM usage_history") != "0" }
+        // A dry run and a real one, so the page lists runs (the expired temp files go).
+        #expect(try tree.storekeeper(["clean", "--dry-run"]).status == 0)
+        #expect(try tree.storekeeper(["clean"]).status == 0)
         let browser = try #require(Self.chromium)
         let flags = [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -99,9 +103,12 @@ import Testing
                 "\(category) allocated")
         }
         // The browser parsed the hostile name as text, not as an element.
-        #expect(dom.stdout.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(dom.stdout.contains("&lt;script&gt;alert(1)&lt;i&gt;"))
         #expect(!dom.stdout.contains("<b>.tmp"))
         #expect(dom.stdout.contains("<svg"), "the quota bars and the chart are inline SVG")
+        #expect(
+            dom.stdout.contains("<table id=\"runs\">") && dom.stdout.contains("manual (dry run)"),
+            "both runs are listed")
 
         try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
         let screenshot = Self.artifacts + "/status-page.png"

@@ -9,7 +9,7 @@ extension StatusPage {
         table{border-collapse:collapse;background:#fff}th,td{padding:4px 10px;border-bottom:1px solid #e5e8e8;text-align:left}
         td[data-value]{font-variant-numeric:tabular-nums}
         tr.failed td{color:#c0392b}tr.interrupted td{color:#b9770e}
-        .bar{vertical-align:middle}.percent{margin-left:4px}
+        .bar{vertical-align:middle}.percent{margin-left:4px}td.quota-used,td[data-value]{white-space:nowrap}
         .axis{font-size:11px;fill:#707b7c}
         .legend{margin-right:14px;white-space:nowrap}.swatch{display:inline-block;width:10px;height:10px;margin-right:4px}
         figure{margin:0}

@@ -115,11 +115,11 @@ public struct StatusPage: Sendable {
         let oldest =
             usage.oldestMtime.map { mtime in
                 let path = category.oldestPath.map { PathBytes.display($0) + ", " } ?? ""
-                return path + Formatting.duration(max(0, now - mtime)) + " old"
+                return path + Self.age(max(0, now - mtime)) + " old"
             } ?? "-"
         let cells = [
             Self.cell(usage.managed ? usage.category : usage.category + " (not configured)", className: "name"),
-            "<td>\(QuotaBar(allocated: usage.allocated, quota: usage.quotaBytes).html)</td>",
+            "<td class=\"quota-used\">\(QuotaBar(allocated: usage.allocated, quota: usage.quotaBytes).html)</td>",
             Self.cell(String(usage.files), value: usage.files, className: "files"),
             Self.cell(Formatting.bytes(usage.bytes), value: usage.bytes, className: "bytes"),
             Self.cell(Formatting.bytes(usage.allocated), value: usage.allocated, className: "allocated"),
@@ -177,6 +177,9 @@ public struct StatusPage: Sendable {
     }
 
     var runsSection: String {
+        guard !runs.isEmpty else {
+            return "<section><h2>Last cleanup runs</h2><p class=\"muted\">No cleanup has run yet.</p></section>"
+        }
         let header = ["Started", "Trigger", "Status", "Removed", "Freed", "Skipped", "Errors", "Duration"]
             .map { "<th>\($0)</th>" }.joined()
         let rows = runs.map { run in
@@ -199,9 +202,8 @@ public struct StatusPage: Sendable {
                     Self.cell(duration),
                 ].joined() + "</tr>"
         }.joined(separator: "\n")
-        let empty = runs.isEmpty ? "<p class=\"muted\">No cleanup has run yet.</p>" : ""
         return """
-            <section><h2>Last cleanup runs</h2>\(empty)
+            <section><h2>Last cleanup runs</h2>
             <table id="runs"><thead><tr>\(header)</tr></thead><tbody>
             \(rows)
             </tbody></table></section>
@@ -216,6 +218,16 @@ public struct StatusPage: Sendable {
         return fields.compactMap { reason, value in
             guard let files = value.intValue, files > 0 else { return nil }
             return (reason, Int64(files))
+        }
+    }
+
+    /// An age for people: `45 s`, `12 min`, `5.5 h`, `3.2 d`.
+    static func age(_ seconds: Int64) -> String {
+        switch seconds {
+        case ..<60: "\(seconds) s"
+        case ..<3600: "\(seconds / 60) min"
+        case ..<86_400: Formatting.fixed(Double(seconds) / 3600, digits: 1) + " h"
+        default: Formatting.fixed(Double(seconds) / 86_400, digits: 1) + " d"
         }
     }
 }

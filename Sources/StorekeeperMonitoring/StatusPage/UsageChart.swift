@@ -27,6 +27,12 @@ public struct UsageChart {
             let color = Self.palette[index % Self.palette.count]
             let points = samples.map { "\(format(x($0.at))),\(format(y($0.bytes, top: top)))" }.joined(separator: " ")
             lines.append("<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points)\"/>")
+            // The newest sample as a dot: a fresh daemon's single sample is visible too.
+            if let last = samples.last {
+                lines.append(
+                    "<circle cx=\"\(format(x(last.at)))\" cy=\"\(format(y(last.bytes, top: top)))\" r=\"3\" fill=\"\(color)\"/>"
+                )
+            }
             legend.append(
                 "<span class=\"legend\"><span class=\"swatch\" style=\"background:\(color)\"></span>"
                     + "\(HTMLText.escape(category)) \(Formatting.bytes(samples.last?.bytes ?? 0))</span>")
@@ -44,8 +50,9 @@ public struct UsageChart {
         Self.left + Double(at - start) / Double(Self.days * 86_400) * (Self.width - Self.left - 10)
     }
 
+    /// 12 points of room above the top line for its label.
     func y(_ bytes: Int64, top: Int64) -> Double {
-        (Self.height - Self.bottom) * (1 - Double(bytes) / Double(top)) + 4
+        (Self.height - Self.bottom - 12) * (1 - Double(bytes) / Double(top)) + 12
     }
 
     func format(_ value: Double) -> String { Formatting.fixed(value, digits: 1) }
@@ -63,8 +70,10 @@ public struct UsageChart {
         }
         for day in 0...Self.days {
             let at = start + day * 86_400
+            // The last label ends at the right edge instead of running past it.
+            let anchor = day == Self.days ? "end" : "middle"
             parts.append(
-                "<text x=\"\(format(x(at)))\" y=\"\(Self.height - 4)\" text-anchor=\"middle\" class=\"axis\">"
+                "<text x=\"\(format(x(at)))\" y=\"\(Self.height - 4)\" text-anchor=\"\(anchor)\" class=\"axis\">"
                     + "\(Formatting.shortTimestamp(at).prefix(10))</text>")
         }
         return parts.joined(separator: "\n")
