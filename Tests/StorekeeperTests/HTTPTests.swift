@@ -138,7 +138,8 @@ import Testing
 
         #expect(try status([url + "/nope"]).status == 404)
         #expect(try status([url + "/metrics/"]).status == 404)
-        #expect(try status([url + "/"]).status == 404)
+        #expect(try status([url + "/api/v1/storage"]).status == 404)
+        #expect(try status([url + "/index.html"]).status == 404, "the status page is at / alone")
         let wrongMethod = try status(["-X", "DELETE", url + "/metrics"])
         #expect(wrongMethod.status == 405)
         #expect(wrongMethod.header("Allow") == "GET, HEAD")
