@@ -4,12 +4,6 @@ import TestSupport
 import Testing
 
 @testable import StorekeeperCLI
-@testable import StorekeeperConfig
-@testable import StorekeeperEngine
-@testable import StorekeeperHTTP
-@testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
 @testable import StorekeeperSystem
 
 /// What `clean` tells an operator beyond its counts: which files go and why

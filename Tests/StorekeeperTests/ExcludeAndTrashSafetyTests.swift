@@ -3,13 +3,9 @@ import Glibc
 import TestSupport
 import Testing
 
-@testable import StorekeeperCLI
 @testable import StorekeeperConfig
 @testable import StorekeeperEngine
-@testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
 @testable import StorekeeperSystem
 
 /// Deletion safety through the binary: `cleanup.exclude` folders protect what

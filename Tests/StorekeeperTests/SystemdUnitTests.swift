@@ -42,8 +42,13 @@ import Testing
             nspawn.standardOutput = FileHandle.nullDevice
             nspawn.standardError = FileHandle.nullDevice
             try nspawn.run()
+            // The child of nspawn named systemd: before it execs, nspawn's first
+            // child is a short-lived helper, and entering that one's namespaces fails.
             try waitFor("the container's init", timeout: 60) {
-                let children = try Shell.run(["pgrep", "-P", String(nspawn.processIdentifier)], in: "/").stdout
+                let children = try Shell.run(
+                    ["pgrep", "-x", "-P", String(nspawn.processIdentifier), "systemd"], in: "/"
+                )
+                .stdout
                 initPID = Int32(children.split(separator: "\n").first ?? "") ?? 0
                 return initPID > 0
             }

@@ -3,13 +3,10 @@ import Glibc
 import TestSupport
 import Testing
 
-@testable import StorekeeperCLI
 @testable import StorekeeperConfig
 @testable import StorekeeperEngine
 @testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
 @testable import StorekeeperSystem
 
 /// `storekeeper trash list|restore|empty` through the binary, and real

@@ -1,13 +1,6 @@
 import Foundation
 import Glibc
-import StorekeeperCLI
-import StorekeeperConfig
 import StorekeeperEngine
-import StorekeeperHTTP
-import StorekeeperIndex
-import StorekeeperMonitoring
-import StorekeeperService
-import StorekeeperSystem
 import TestSupport
 import Testing
 

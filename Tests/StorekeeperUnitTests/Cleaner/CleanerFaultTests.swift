@@ -4,7 +4,6 @@ import Testing
 
 @testable import StorekeeperConfig
 @testable import StorekeeperEngine
-@testable import StorekeeperIndex
 @testable import StorekeeperSystem
 
 /// A cleanup run in which the disk refuses one removal: the run reports it as

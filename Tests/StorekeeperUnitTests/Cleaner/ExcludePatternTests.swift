@@ -1,13 +1,6 @@
 import Testing
 
-@testable import StorekeeperCLI
 @testable import StorekeeperConfig
-@testable import StorekeeperEngine
-@testable import StorekeeperHTTP
-@testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
-@testable import StorekeeperSystem
 
 /// `cleanup.exclude` as `.gitignore` lines: the matcher on its own, then the
 /// configuration that refuses what it cannot match.

@@ -5,10 +5,7 @@ import Testing
 @testable import StorekeeperCLI
 @testable import StorekeeperConfig
 @testable import StorekeeperEngine
-@testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
 @testable import StorekeeperSystem
 
 /// Typos and impossible settings are reported, all at once, with the key

@@ -1,11 +1,4 @@
-import StorekeeperCLI
 import StorekeeperConfig
-import StorekeeperEngine
-import StorekeeperHTTP
-import StorekeeperIndex
-import StorekeeperMonitoring
-import StorekeeperService
-import StorekeeperSystem
 import Testing
 
 @Suite struct ConfigValueParserTests {

@@ -1,14 +1,8 @@
 import Foundation
 import Testing
 
-@testable import StorekeeperCLI
 @testable import StorekeeperConfig
-@testable import StorekeeperEngine
 @testable import StorekeeperHTTP
-@testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
-@testable import StorekeeperSystem
 
 @Suite struct YAMLReaderTests {
     private func parse(_ text: String) throws(YAMLError) -> YAMLNode {

@@ -1,13 +1,6 @@
 import Testing
 
-@testable import StorekeeperCLI
-@testable import StorekeeperConfig
-@testable import StorekeeperEngine
 @testable import StorekeeperHTTP
-@testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
-@testable import StorekeeperSystem
 
 /// The request parser on every shape of request the server must accept or refuse.
 @Suite struct HTTPRequestParserTests {

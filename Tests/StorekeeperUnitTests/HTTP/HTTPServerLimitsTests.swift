@@ -3,13 +3,8 @@ import Glibc
 import Synchronization
 import Testing
 
-@testable import StorekeeperCLI
 @testable import StorekeeperConfig
-@testable import StorekeeperEngine
 @testable import StorekeeperHTTP
-@testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
 @testable import StorekeeperSystem
 
 /// The server's connection cap and deadlines, on a server of two slots and

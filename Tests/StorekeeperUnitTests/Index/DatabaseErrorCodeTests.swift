@@ -1,7 +1,6 @@
 import TestSupport
 import Testing
 
-@testable import StorekeeperConfig
 @testable import StorekeeperIndex
 
 /// `DatabaseError` is matched by its code, as in GRDB: the primary code

@@ -2,14 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import StorekeeperCLI
-@testable import StorekeeperConfig
-@testable import StorekeeperEngine
-@testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
-@testable import StorekeeperSystem
 
 /// Migration 4: `usage` counts each inode's bytes (apparent and allocated)
 /// once per category and leaves `.gitkeep` out, whoever writes `files`, with

@@ -3,14 +3,7 @@ import Glibc
 import TestSupport
 import Testing
 
-@testable import StorekeeperCLI
-@testable import StorekeeperConfig
-@testable import StorekeeperEngine
-@testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
-@testable import StorekeeperSystem
 
 @Suite struct MigrationTests {
     let directory: TemporaryDirectory

@@ -2,13 +2,11 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import StorekeeperCLI
 @testable import StorekeeperConfig
 @testable import StorekeeperEngine
 @testable import StorekeeperHTTP
 @testable import StorekeeperIndex
 @testable import StorekeeperMonitoring
-@testable import StorekeeperService
 @testable import StorekeeperSystem
 
 /// Runs every ```sql block of docs/queries.md with the real sqlite3 shell, the

@@ -1,13 +1,6 @@
 import Testing
 
-@testable import StorekeeperCLI
-@testable import StorekeeperConfig
-@testable import StorekeeperEngine
-@testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
-@testable import StorekeeperSystem
 
 /// The cookbook's trash query against the cookbook's index with trash rows
 /// added: oldest first, other tools' items (no category) included.

@@ -1,14 +1,7 @@
 import Foundation
 import Testing
 
-@testable import StorekeeperCLI
-@testable import StorekeeperConfig
-@testable import StorekeeperEngine
-@testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
-@testable import StorekeeperSystem
 
 /// The binary carries its migrations as Swift strings generated from
 /// `schema/*.sql` by `scripts/embed-schema`; these tests fail when someone

@@ -2,14 +2,9 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import StorekeeperCLI
 @testable import StorekeeperConfig
-@testable import StorekeeperEngine
 @testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
-@testable import StorekeeperSystem
 
 /// `usage` is kept by triggers, not by IndexStore, so it must stay exact
 /// whoever writes `files`: IndexStore, raw SQL, or an operator in sqlite3.

@@ -1,12 +1,6 @@
 import Foundation
 import Glibc
-import StorekeeperCLI
-import StorekeeperConfig
 import StorekeeperEngine
-import StorekeeperHTTP
-import StorekeeperMonitoring
-import StorekeeperService
-import StorekeeperSystem
 import Testing
 
 @testable import StorekeeperIndex

@@ -1,10 +1,7 @@
 import Foundation
-import StorekeeperCLI
 import StorekeeperConfig
 import StorekeeperEngine
-import StorekeeperHTTP
 import StorekeeperIndex
-import StorekeeperMonitoring
 import StorekeeperService
 import StorekeeperSystem
 import Synchronization

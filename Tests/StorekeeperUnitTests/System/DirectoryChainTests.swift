@@ -3,13 +3,6 @@ import Glibc
 import TestSupport
 import Testing
 
-@testable import StorekeeperCLI
-@testable import StorekeeperConfig
-@testable import StorekeeperEngine
-@testable import StorekeeperHTTP
-@testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
 @testable import StorekeeperSystem
 
 /// The one way below the base: components are checked, symlinks are never

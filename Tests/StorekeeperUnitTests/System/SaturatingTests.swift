@@ -1,14 +1,7 @@
 import TestSupport
 import Testing
 
-@testable import StorekeeperCLI
-@testable import StorekeeperConfig
-@testable import StorekeeperEngine
-@testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
-@testable import StorekeeperSystem
 
 /// Sizes come from whoever writes into the tree (a sparse file claims up to
 /// 2^63-1 bytes), so every sum of them saturates instead of trapping.

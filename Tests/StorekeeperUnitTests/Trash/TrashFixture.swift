@@ -2,13 +2,9 @@ import Foundation
 import Glibc
 import TestSupport
 
-@testable import StorekeeperCLI
 @testable import StorekeeperConfig
 @testable import StorekeeperEngine
-@testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
 @testable import StorekeeperSystem
 
 /// A storage base with an index and a trash, in a temporary directory that

@@ -3,13 +3,8 @@ import Glibc
 import TestSupport
 import Testing
 
-@testable import StorekeeperCLI
-@testable import StorekeeperConfig
 @testable import StorekeeperEngine
-@testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
 @testable import StorekeeperSystem
 
 /// The trash on disk and in the index: put, list, restore, empty.

@@ -2,14 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-@testable import StorekeeperCLI
-@testable import StorekeeperConfig
-@testable import StorekeeperEngine
-@testable import StorekeeperHTTP
 @testable import StorekeeperIndex
-@testable import StorekeeperMonitoring
-@testable import StorekeeperService
-@testable import StorekeeperSystem
 
 /// `trash_usage` is kept by triggers, like `usage`: exact whoever writes
 /// `trash` — the trash code, raw SQL, or an operator in the sqlite3 shell.
