@@ -57,18 +57,3 @@ enum LifecycleCommand {
         return .success
     }
 }
-
-extension ValueConversion where Value: RawRepresentable & CaseIterable & Sendable, Value.RawValue == String {
-    /// One word of a fixed list, read into an enum; the error lists the words.
-    static var choice: Self {
-        Self { text, option throws(UsageError) in
-            guard let value = Value(rawValue: text) else {
-                let words = Value.allCases.map(\.rawValue)
-                throw UsageError(
-                    "'\(option)' takes \(words.joinedAsList("or")), got '\(text)'"
-                        + Suggestion.phrase(for: text, among: words))
-            }
-            return value
-        }
-    }
-}

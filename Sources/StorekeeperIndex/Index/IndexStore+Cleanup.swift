@@ -36,7 +36,7 @@ extension IndexStore {
     ) throws -> [Candidate] {
         let age = ageBy == .mtime ? "mtime" : "coalesce(path_date, mtime)"
         // A folder's .gitkeep keeps the folder: it is never a candidate.
-        var conditions = ["category = ?1", "path NOT GLOB '*/.gitkeep'"]
+        var conditions = ["category = ?1", Self.isContent()]
         var values: [DatabaseValue] = [.string(category)]
         if let cutoff {
             values.append(.integer(cutoff))

@@ -52,7 +52,7 @@ extension IndexStore {
         return try database.statement(
             """
             SELECT count(*), coalesce(sum(size), 0) FROM files
-            WHERE category = ?1 AND \(age) < ?2 AND path != '.gitkeep' AND path NOT GLOB '*/.gitkeep'
+            WHERE category = ?1 AND \(age) < ?2 AND \(Self.isContent())
               AND (restored_at IS NULL OR restored_at < ?2)
             """
         ).firstRow([.string(category.key), .integer(cutoff)]) { row in (row.int64(0), row.int64(1)) } ?? (0, 0)
@@ -63,7 +63,7 @@ extension IndexStore {
     public func oldestFile(category: String) throws -> [UInt8]? {
         try database.statement(
             """
-            SELECT path FROM files WHERE category = ?1 AND path != '.gitkeep' AND path NOT GLOB '*/.gitkeep' ORDER BY mtime, id LIMIT 1
+            SELECT path FROM files WHERE category = ?1 AND \(Self.isContent()) ORDER BY mtime, id LIMIT 1
             """
         ).firstRow([.string(category)]) { row in row.bytes(0) }
     }

@@ -27,7 +27,7 @@ extension IndexStore {
 
     /// Every category's samples from `since` on, oldest first.
     public func usageHistory(since: Int64) throws -> UsageHistory {
-        var series: [(category: String, samples: [UsageHistory.Sample])] = []
+        var series: [UsageHistory.Series] = []
         try database.statement(
             """
             SELECT category, sampled_at, bytes, files FROM usage_history
@@ -39,7 +39,7 @@ extension IndexStore {
             if series.last?.category == category {
                 series[series.count - 1].samples.append(sample)
             } else {
-                series.append((category, [sample]))
+                series.append(UsageHistory.Series(category: category, samples: [sample]))
             }
         }
         return UsageHistory(series: series)

@@ -189,6 +189,12 @@ public final class IndexStore {
 
     // MARK: Usage and policy, for stats
 
+    /// SQL that holds for content files: a `.gitkeep` (at the base or in a
+    /// folder) keeps its folder in git and is layout, as `IndexedFile.isLayout` says.
+    static func isContent(_ path: String = "path") -> String {
+        "\(path) != '.gitkeep' AND \(path) NOT GLOB '*/.gitkeep'"
+    }
+
     public func usage() throws -> [CategoryUsage] {
         var rows: [CategoryUsage] = []
         try database.statement(
@@ -196,7 +202,7 @@ public final class IndexStore {
             SELECT u.category, u.files, u.bytes, c.key IS NOT NULL, c.retention_seconds, c.quota_bytes,
                    c.on_quota, c.priority,
                    (SELECT f.mtime FROM files AS f
-                    WHERE f.category = u.category AND f.path != '.gitkeep' AND f.path NOT GLOB '*/.gitkeep'
+                    WHERE f.category = u.category AND \(Self.isContent("f.path"))
                     ORDER BY f.mtime LIMIT 1),
                    u.allocated
             FROM usage AS u LEFT JOIN categories AS c ON c.key = u.category

@@ -14,15 +14,21 @@ public struct UsageHistory: Sendable, Equatable {
         }
     }
 
-    /// Category -> samples, oldest first.
-    public var series: [(category: String, samples: [Sample])]
+    /// One series per category, in category order.
+    /// One category's samples, oldest first.
+    public struct Series: Sendable, Equatable {
+        public let category: String
+        public var samples: [Sample]
 
-    public init(series: [(category: String, samples: [Sample])]) {
-        self.series = series
+        public init(category: String, samples: [Sample]) {
+            self.category = category
+            self.samples = samples
+        }
     }
 
-    public static func == (left: UsageHistory, right: UsageHistory) -> Bool {
-        left.series.map(\.category) == right.series.map(\.category)
-            && left.series.map(\.samples) == right.series.map(\.samples)
+    public var series: [Series]
+
+    public init(series: [Series]) {
+        self.series = series
     }
 }

@@ -43,11 +43,11 @@ extension StorageAPI {
         }
         let now = WallClock.now()
         let history = try store().usageHistory(since: now - days * 86_400)
-        let series: [(String, JSONValue)] = history.series.map { category, samples in
+        let categories: [(String, JSONValue)] = history.series.map { series in
             (
-                category,
+                series.category,
                 .array(
-                    samples.map {
+                    series.samples.map {
                         .object([("at", .int($0.at)), ("files", .int($0.files)), ("bytes", .int($0.bytes))])
                     })
             )
@@ -57,7 +57,7 @@ extension StorageAPI {
             .object([
                 ("since", .int(now - days * 86_400)),
                 ("interval_seconds", .int(configuration.monitoring.historyIntervalSeconds)),
-                ("categories", .object(series)),
+                ("categories", .object(categories)),
             ]))
     }
 }

@@ -1,3 +1,5 @@
+import StorekeeperConfig
+
 /// How a shell completes an option's value.
 enum ValueCompletion: Sendable {
     /// Nothing to offer: the user types it.
@@ -101,6 +103,21 @@ extension ValueConversion where Value == Int {
                 throw UsageError("'\(option)' takes a number of \(noun), got '\(text)'")
             }
             return count
+        }
+    }
+}
+
+extension ValueConversion where Value: RawRepresentable & CaseIterable & Sendable, Value.RawValue == String {
+    /// One word of a fixed list, read into an enum; the error lists the words.
+    static var choice: Self {
+        Self { text, option throws(UsageError) in
+            guard let value = Value(rawValue: text) else {
+                let words = Value.allCases.map(\.rawValue)
+                throw UsageError(
+                    "'\(option)' takes \(words.joinedAsList("or")), got '\(text)'"
+                        + Suggestion.phrase(for: text, among: words))
+            }
+            return value
         }
     }
 }
