@@ -57,13 +57,38 @@ require_build_dependencies() {
   apt_install libsqlite3-dev pkg-config
 }
 
-# One release build for scripts/run and scripts/install.sh: the same flags in
-# the same folder (.build/), so switching between them reuses the build instead
-# of relinking. The Swift runtime is linked in, so an installed binary needs
-# only libsqlite3 and libstdc++, not the toolchain.
-release_build_flags=(-c release --static-swift-stdlib --product storekeeper)
+# One release build for scripts/run, scripts/install.sh and scripts/bench: the same
+# flags in the same folder (.build/), so switching between them reuses the build
+# instead of relinking. The Swift runtime is linked in, and so is the C++ runtime
+# it needs (libstdc++.a, from a folder that holds nothing else, so the linker
+# prefers it to libstdc++.so): loading libstdc++.so cost about 1.2 ms of every
+# command's start, more than `stats` itself (docs/performance.md, "Process
+# start"). No $ORIGIN run path either: nothing is loaded from beside the binary,
+# and the loader does not search there. An installed binary needs only libc and
+# libsqlite3.
+lib_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+static_cxx_dir="$lib_repo/.build-static-cxx"
+release_build_flags=(-c release --static-swift-stdlib --disable-local-rpath -Xlinker "-L$static_cxx_dir"
+  --product storekeeper)
+
+# prepare_static_cxx — links libstdc++.a into $static_cxx_dir (from the compiler
+# the toolchain ships, or gcc's); without one the build links libstdc++.so.
+prepare_static_cxx() {
+  mkdir -p "$static_cxx_dir"
+  [ -e "$static_cxx_dir/libstdc++.a" ] && return 0
+  local compiler archive
+  for compiler in clang g++ gcc; do
+    archive="$("$compiler" -print-file-name=libstdc++.a 2>/dev/null)" || continue
+    if [ "${archive#/}" != "$archive" ] && [ -f "$archive" ]; then
+      ln -sf "$archive" "$static_cxx_dir/libstdc++.a"
+      return 0
+    fi
+  done
+  say "no libstdc++.a found (Debian: libstdc++-12-dev): the binary loads libstdc++.so at start"
+}
 
 # build_release REPO — builds (output on stderr) and prints the binary's absolute path.
 build_release() {
+  prepare_static_cxx
   (cd "$1" && swift build "${release_build_flags[@]}" >&2 && echo "$(swift build "${release_build_flags[@]}" --show-bin-path)/storekeeper")
 }
