@@ -8,8 +8,13 @@ struct CommandSpec: Sendable {
     let name: String
     let abstract: String
     let discussion: String?
-    let options: [OptionSpec]
-    let arguments: [ArgumentSpec]
+    /// The declarations are read when asked for, not when the table of
+    /// commands is made: building every command's key paths and option specs
+    /// cost more of a `stats` run's start than the query it answers.
+    private let declaredOptions: @Sendable () -> [OptionSpec]
+    private let declaredArguments: @Sendable () -> [ArgumentSpec]
+    var options: [OptionSpec] { declaredOptions() }
+    var arguments: [ArgumentSpec] { declaredArguments() }
     /// Fills the command's options type from what the command line gave and
     /// returns it with the run it goes to.
     let bind: @Sendable (_ options: [GivenOption], _ arguments: [String]) throws(UsageError) -> BoundCommand
@@ -21,8 +26,8 @@ struct CommandSpec: Sendable {
         self.name = name
         self.abstract = abstract
         self.discussion = discussion
-        self.options = Options.options.map(\.spec)
-        self.arguments = Options.arguments.map(\.spec)
+        declaredOptions = { Options.options.map(\.spec) }
+        declaredArguments = { Options.arguments.map(\.spec) }
         bind = { given, words throws(UsageError) in
             let options = try Options.parse(given, arguments: words)
             return BoundCommand(options: options) { invocation in try run(options, invocation) }
