@@ -51,6 +51,7 @@ public struct IndexComparison {
         let walker = try TreeWalker(basePath: basePath)
         walker.onDirectory = onDirectory
         let cursor = IndexCursor(store: store, subtree: subtree)
+        var categories = LastCategory(categorizer)
         var totals = Totals()
 
         // Rows before `path` were not seen by the walk: gone from disk.
@@ -68,7 +69,7 @@ public struct IndexComparison {
                 totals.filesOnDisk += 1
                 if totals.filesOnDisk % 4096 == 0 { progress?(totals.filesOnDisk) }
                 try sweep(before: path)
-                let onDisk = IndexedFile(path: path, category: categorizer.category(of: path), status: status)
+                let onDisk = IndexedFile(path: path, category: categories.category(of: path), status: status)
                 if let row = try cursor.peek(), row.path == path {
                     cursor.advance()
                     if !row.differences(from: onDisk).isEmpty {
@@ -97,5 +98,23 @@ public struct IndexComparison {
         totals.mountPoints = walker.mountPoints
         progress?(totals.filesOnDisk)
         return totals
+    }
+}
+
+/// The walk meets a top-level folder's files one after another: its category
+/// is looked up once, not hashed again for every file.
+private struct LastCategory {
+    let categorizer: Categorizer
+    private var folder: [UInt8]?
+    private var category = ""
+
+    init(_ categorizer: Categorizer) { self.categorizer = categorizer }
+
+    mutating func category(of path: [UInt8]) -> String {
+        guard let slash = path.firstIndex(of: PathBytes.separator) else { return categorizer.category(of: path) }
+        if let folder, folder.count == slash, path[..<slash].elementsEqual(folder) { return category }
+        folder = Array(path[..<slash])
+        category = categorizer.category(of: path)
+        return category
     }
 }

@@ -28,6 +28,9 @@ public final class Scanner {
     private let logger: Logger?
     /// Mount points already logged: a daemon reconciles often and says each once.
     private var loggedMountPoints: Set<[UInt8]> = []
+    /// Off, a first scan inserts row by row through the triggers: the tests
+    /// compare the two ways.
+    var insertsFirstScanInBatches = true
 
     /// `cause` is written into the event log (`scan` from the CLI, `reconcile` from the daemon).
     public init(
@@ -85,40 +88,55 @@ public final class Scanner {
         guard !differences.isEmpty else { return }
         let time = now()
         try store.write {
+            // A first scan logs no event per file, so its new rows go in as
+            // batches (`insertNew`), flushed before any other difference to
+            // keep the order of the walk.
+            var added: [IndexedFile] = []
             for difference in differences {
-                switch difference {
-                case .added(let file):
-                    try store.insert(file, now: time)
-                    if logEach {
-                        try store.record(
-                            IndexEvent(
-                                time: time, action: .create, path: file.path, category: file.category,
-                                size: file.size, cause: cause))
-                    }
-                case .changed(let indexed, let onDisk):
-                    try store.update(onDisk)
-                    if logEach {
-                        try store.record(
-                            IndexEvent(
-                                time: time, action: .modify, path: onDisk.path, category: onDisk.category,
-                                size: onDisk.size, cause: cause,
-                                detail: indexed.differences(from: onDisk).joined(separator: ", ")))
-                    }
-                case .removed(let file):
-                    try store.delete(path: file.path)
-                    if logEach {
-                        try store.record(
-                            IndexEvent(
-                                time: time, action: .delete, path: file.path, category: file.category,
-                                size: file.size, cause: cause))
-                    }
-                case .unreadable(let directory, let error):
-                    try store.record(
-                        IndexEvent(
-                            time: time, action: .error, path: directory, cause: cause,
-                            detail: "directory not read, its rows kept: \(error)"))
+                if !logEach && insertsFirstScanInBatches, case .added(let file) = difference {
+                    added.append(file)
+                    continue
                 }
+                try store.insertNew(added, now: time)
+                added.removeAll()
+                try write(difference, logEach: logEach, time: time)
             }
+            try store.insertNew(added, now: time)
+        }
+    }
+
+    private func write(_ difference: IndexComparison.Difference, logEach: Bool, time: Int64) throws {
+        switch difference {
+        case .added(let file):
+            try store.insert(file, now: time)
+            if logEach {
+                try store.record(
+                    IndexEvent(
+                        time: time, action: .create, path: file.path, category: file.category,
+                        size: file.size, cause: cause))
+            }
+        case .changed(let indexed, let onDisk):
+            try store.update(onDisk)
+            if logEach {
+                try store.record(
+                    IndexEvent(
+                        time: time, action: .modify, path: onDisk.path, category: onDisk.category,
+                        size: onDisk.size, cause: cause,
+                        detail: indexed.differences(from: onDisk).joined(separator: ", ")))
+            }
+        case .removed(let file):
+            try store.delete(path: file.path)
+            if logEach {
+                try store.record(
+                    IndexEvent(
+                        time: time, action: .delete, path: file.path, category: file.category,
+                        size: file.size, cause: cause))
+            }
+        case .unreadable(let directory, let error):
+            try store.record(
+                IndexEvent(
+                    time: time, action: .error, path: directory, cause: cause,
+                    detail: "directory not read, its rows kept: \(error)"))
         }
     }
 }
