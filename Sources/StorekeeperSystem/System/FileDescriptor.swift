@@ -76,13 +76,17 @@ public final class FileDescriptor {
     /// `path` only names the file in an error.
     public func readToEnd(limit: Int = .max, path: [UInt8]? = nil) throws(SystemCallError) -> [UInt8] {
         var contents: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while contents.count <= limit {
-            let count = try systemCall("read", path: path) {
-                buffer.withUnsafeMutableBytes { Glibc.read(rawValue, $0.baseAddress, $0.count) }
+        // A buffer on the stack: a zeroed 64 KiB heap buffer (its memset and
+        // page faults) cost more than reading a config file or a health file.
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16_384) {
+            (buffer: UnsafeMutableBufferPointer<UInt8>) throws(SystemCallError) in
+            while contents.count <= limit {
+                let count = try systemCall("read", path: path) {
+                    Glibc.read(rawValue, buffer.baseAddress, buffer.count)
+                }
+                if count == 0 { break }
+                contents.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<count]))
             }
-            if count == 0 { break }
-            contents += buffer[0..<count]
         }
         return contents
     }
