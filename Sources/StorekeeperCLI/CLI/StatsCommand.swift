@@ -31,7 +31,7 @@ package enum StatsCommand {
         let store = try IndexStore(path: layout.indexPath, readOnly: true)
         let report = try StorageReport.read(
             layout: layout, store: store, daemon: HealthFile.read(from: HealthFile.path(in: layout))
-        ).inForce(configuration.categories)
+        ).inForce(configuration.categories, monitoring: configuration.monitoring)
 
         if options.json {
             Console.out(report.json.serialized())
@@ -67,6 +67,20 @@ package enum StatsCommand {
             line +=
                 "\ndaemon: \(daemon.watcher.unreadableDirectories) directories cannot be read (permissions); "
                 + "their rows are kept as they were (the daemon's log names them)"
+        }
+        return line
+    }
+
+    /// `event log: 1200 rows, 117.2 KiB of 256.0 MiB, oldest 2026-…, kept 30d`.
+    static func eventLogLine(_ report: StorageReport) -> String {
+        let log = report.eventLog
+        var line = "event log: \(Formatting.count(Int(clamping: log.rows), "row")), \(Formatting.bytes(log.bytes))"
+        if let bounds = report.eventLogBounds {
+            line += bounds.eventLogMaxBytes.map { " of " + Formatting.bytes($0) } ?? " (no size bound)"
+        }
+        line += ", oldest " + (log.oldest.map { Formatting.isoTimestamp($0) } ?? "none")
+        if let bounds = report.eventLogBounds {
+            line += ", kept " + (bounds.eventRetentionSeconds.map(Formatting.duration) ?? "forever")
         }
         return line
     }
@@ -108,6 +122,7 @@ package enum StatsCommand {
                 "free disk: \(Formatting.bytes(space.freeBytes)) of \(Formatting.bytes(space.totalBytes)) "
                     + "(\(Formatting.fixed(space.freePercent, digits: 1))%)")
         }
+        lines.append(eventLogLine(report))
         lines.append(daemonLine(report))
         lines.append(
             "base: \(report.layout.basePath); last scan: "

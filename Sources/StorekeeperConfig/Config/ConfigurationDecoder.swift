@@ -272,6 +272,8 @@ struct ConfigurationDecoder {
             case "event_retention":
                 let seconds = try parsed(value, fieldPath, ConfigValueParser.seconds)
                 monitoring.eventRetentionSeconds = seconds < 0 ? nil : seconds
+            case "event_log_max_bytes":
+                monitoring.eventLogMaxBytes = try eventLogMaxBytes(value, fieldPath)
             case "history_interval":
                 monitoring.historyIntervalSeconds = try positiveSeconds(value, fieldPath, minimum: 10)
             case "history_retention":
@@ -307,6 +309,20 @@ struct ConfigurationDecoder {
             }
         }
         return watch
+    }
+
+    /// A size of at least `MonitoringSettings.smallestEventLogBound`, or nil for -1.
+    private func eventLogMaxBytes(_ node: YAMLNode, _ path: String) throws(ConfigError) -> Int64? {
+        let bytes = try parsed(node, path, ConfigValueParser.bytes)
+        if bytes < 0 { return nil }
+        let minimum = MonitoringSettings.smallestEventLogBound
+        guard bytes >= minimum else {
+            throw error(
+                node, path,
+                "expected a size of at least \(Formatting.bytes(minimum)) (e.g. 256MiB), or -1 for no size bound, "
+                    + "found \(scalarText(node))")
+        }
+        return bytes
     }
 
     /// A duration of at least `minimum` seconds.

@@ -42,10 +42,19 @@ public struct MonitoringSettings: Sendable, Equatable {
     public var textfilePath: String?
     /// Age after which rows of the `events` log are pruned; nil keeps them forever (-1).
     public var eventRetentionSeconds: Int64?
+    /// Estimated on-disk size above which the daemon prunes the oldest
+    /// `events` rows (the watcher's churn first); nil means no size bound (-1).
+    /// 256 MiB is about 2.5 million events: a month of a few events a
+    /// minute, or a burst of a few hundred a second for hours, caps there.
+    public var eventLogMaxBytes: Int64? = 256 * 1_048_576
     /// How often the daemon copies `usage` into `usage_history` (the status page's chart).
     public var historyIntervalSeconds: Int64 = 300
     /// Age after which `usage_history` samples are pruned.
     public var historyRetentionSeconds: Int64 = 30 * 86_400
+
+    /// The smallest size bound accepted: a few hundred events, below which
+    /// the log would say little about what happened.
+    public static let smallestEventLogBound: Int64 = 64 * 1024
 
     public init(
         logLevel: LogLevel = .info,

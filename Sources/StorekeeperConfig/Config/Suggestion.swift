@@ -62,7 +62,8 @@ enum ConfigKeys {
         "storage.cleanup.low_disk": ["evict_unexpired", "evict_below_percent"],
         "storage.monitoring": [
             "log_level", "metrics_enabled", "alert_threshold_percent", "min_free_bytes", "log_file", "metrics_listen",
-            "allow_remote", "textfile_path", "event_retention", "history_interval", "history_retention",
+            "allow_remote", "textfile_path", "event_retention", "event_log_max_bytes", "history_interval",
+            "history_retention",
         ],
         "storage.watch": ["mode", "poll_interval"],
     ]

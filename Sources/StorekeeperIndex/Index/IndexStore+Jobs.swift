@@ -51,10 +51,4 @@ extension IndexStore {
             """
         ).execute([.string(name), .integer(time), .string(status), .optional(nextRunAt)])
     }
-
-    /// Deletes events older than `cutoff`; returns how many went.
-    public func pruneEvents(before cutoff: Int64) throws -> Int {
-        try database.statement("DELETE FROM events WHERE time < ?1").execute([.integer(cutoff)])
-        return database.changes
-    }
 }

@@ -17,6 +17,7 @@ public enum MetricsRenderer {
         categories(snapshot, &text)
         filesystem(snapshot, &text)
         cleanup(snapshot, &text)
+        eventLog(snapshot, &text)
         daemon(snapshot, &text)
         return text.text
     }
@@ -70,6 +71,25 @@ public enum MetricsRenderer {
         text.family(
             "storekeeper_trash_bytes", .gauge, help: "Bytes in the trash.",
             samples: [([], Double(snapshot.trash.bytes))])
+    }
+
+    private static func eventLog(_ snapshot: MetricsSnapshot, _ text: inout PrometheusText) {
+        let log = snapshot.eventLog
+        text.family(
+            "storekeeper_event_log_rows", .gauge, help: "Rows in the index's events log.",
+            samples: [([], Double(log.rows))])
+        text.family(
+            "storekeeper_event_log_bytes", .gauge,
+            help: "Estimated bytes the events log takes in the index (rows and their time index).",
+            samples: [([], Double(log.bytes))])
+        text.family(
+            "storekeeper_event_log_max_bytes", .gauge,
+            help: "monitoring.event_log_max_bytes, where a size bound is set: above it the oldest events are pruned.",
+            samples: snapshot.configuration.monitoring.eventLogMaxBytes.map { [([], Double($0))] } ?? [])
+        text.family(
+            "storekeeper_event_log_oldest_timestamp_seconds", .gauge,
+            help: "When the oldest row of the events log was written.",
+            samples: log.oldest.map { [([], Double($0))] } ?? [])
     }
 
     private static func filesystem(_ snapshot: MetricsSnapshot, _ text: inout PrometheusText) {

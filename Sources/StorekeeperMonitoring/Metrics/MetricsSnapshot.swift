@@ -4,9 +4,9 @@ import StorekeeperSystem
 
 /// Everything the metrics show, read at one moment: the index's small tables
 /// (`usage` with `categories`, `trash_usage`, `cleanup_totals`,
-/// `cleanup_skips`, the last `cleanup_runs`), `statvfs` of the base, and the
-/// daemon's status. O(categories) rows: never a walk, never a count over
-/// `files` or `events`.
+/// `cleanup_skips`, the last `cleanup_runs`, `event_log`), `statvfs` of the
+/// base, and the daemon's status. O(categories) rows: never a walk, never a
+/// count over `files` or `events`.
 public struct MetricsSnapshot: Sendable {
     public var configuration: Configuration
     public var categories: [CategoryUsage]
@@ -16,6 +16,7 @@ public struct MetricsSnapshot: Sendable {
     public var cleanupSkips: [IndexStore.CleanupSkips]
     public var lastRun: IndexStore.CleanupRunSummary?
     public var lastSuccess: IndexStore.CleanupRunSummary?
+    public var eventLog: EventLogSize
     /// The daemon's status while one runs (nil: no daemon keeps the index).
     public var daemon: HealthFile?
 
@@ -27,7 +28,7 @@ public struct MetricsSnapshot: Sendable {
             configuration: configuration, categories: try store.usage(),
             space: try? FileSystemSpace.of(configuration.basePath), trash: try store.trashUsage(),
             cleanupTotals: try store.cleanupTotals(), cleanupSkips: try store.cleanupSkips(), lastRun: runs.last,
-            lastSuccess: runs.lastSuccess, daemon: daemon)
+            lastSuccess: runs.lastSuccess, eventLog: try store.eventLogSize(), daemon: daemon)
     }
 
     /// The conditions the alert rules fire on.

@@ -12,6 +12,9 @@ public struct StorageReport: Sendable {
     public let lastScanAt: Int64?
     public let daemon: HealthFile?
     public let trash: (files: Int64, bytes: Int64)
+    public let eventLog: EventLogSize
+    /// The bounds of the event log, when the report was read with a configuration.
+    public var eventLogBounds: MonitoringSettings?
 
     public var daemonRunning: Bool { daemon?.isLive(now: WallClock.now()) ?? false }
 
@@ -24,13 +27,14 @@ public struct StorageReport: Sendable {
         StorageReport(
             layout: layout, categories: try store.usage(), space: try? FileSystemSpace.of(layout.basePath),
             lastScanAt: try store.meta("last_scan_at").flatMap { Int64($0) }, daemon: daemon,
-            trash: try store.trashUsage())
+            trash: try store.trashUsage(), eventLog: try store.eventLogSize())
     }
 
     /// The report with the retention and quota this configuration (file and
     /// environment) sets, not the ones the `categories` table holds from the
     /// last run; a configured category with nothing indexed yet shows as empty.
-    public func inForce(_ policies: [CategoryPolicy]) -> StorageReport {
+    /// With `monitoring`, the event log's bounds are shown beside its size.
+    public func inForce(_ policies: [CategoryPolicy], monitoring: MonitoringSettings? = nil) -> StorageReport {
         var rows: [CategoryUsage] = policies.map { policy in
             let usage = categories.first { $0.category == policy.key }
             return CategoryUsage(
@@ -48,7 +52,7 @@ public struct StorageReport: Sendable {
         }
         return StorageReport(
             layout: layout, categories: rows, space: space, lastScanAt: lastScanAt,
-            daemon: daemon, trash: trash)
+            daemon: daemon, trash: trash, eventLog: eventLog, eventLogBounds: monitoring ?? eventLogBounds)
     }
 
     public var json: JSONValue {
@@ -77,6 +81,7 @@ public struct StorageReport: Sendable {
                 ("total_bytes", .int(totalBytes)),
                 ("total_allocated_bytes", .int(totalAllocated)),
                 ("trash", .object([("files", .int(trash.files)), ("bytes", .int(trash.bytes))])),
+                ("event_log", eventLogJSON),
                 ("free_bytes", .optional(space?.freeBytes)),
                 ("filesystem_bytes", .optional(space?.totalBytes)),
                 ("last_scan_at", lastScanAt.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
@@ -113,6 +118,18 @@ public struct StorageReport: Sendable {
                     })
             ),
         ]
+    }
+
+    /// Rows, estimated bytes on disk and the oldest row's time; the bounds
+    /// are -1 when unset and null when the report was read without a configuration.
+    public var eventLogJSON: JSONValue {
+        .object([
+            ("rows", .int(eventLog.rows)),
+            ("bytes", .int(eventLog.bytes)),
+            ("oldest", eventLog.oldest.map { .string(Formatting.isoTimestamp($0)) } ?? .null),
+            ("max_bytes", eventLogBounds.map { .int($0.eventLogMaxBytes ?? -1) } ?? .null),
+            ("retention_seconds", eventLogBounds.map { .int($0.eventRetentionSeconds ?? -1) } ?? .null),
+        ])
     }
 
     public var daemonJSON: JSONValue {

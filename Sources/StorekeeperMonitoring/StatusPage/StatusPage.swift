@@ -171,6 +171,14 @@ public struct StatusPage: Sendable {
                 "\(Formatting.count(Int(clamping: report.trash.files), "file")), \(Formatting.bytes(report.trash.bytes))",
                 report.trash.bytes
             ))
+        rows.append(
+            (
+                "Event log",
+                "\(Formatting.count(Int(clamping: report.eventLog.rows), "row")), "
+                    + Formatting.bytes(report.eventLog.bytes)
+                    + (monitoring.eventLogMaxBytes.map { " of " + Formatting.bytes($0) } ?? ""),
+                report.eventLog.bytes
+            ))
         let body = rows.map { name, text, value in "<tr><th>\(name)</th>\(Self.cell(text, value: value))</tr>" }
             .joined()
         return "<section><h2>Watcher and disk</h2><table id=\"watcher\">\(body)</table></section>"

@@ -70,7 +70,9 @@ package enum DaemonJobs {
             guard let retention = context.configuration.monitoring.eventRetentionSeconds else {
                 return "skipped: monitoring.event_retention is -1 (keep forever)"
             }
-            let removed = try context.store.pruneEvents(before: context.now() - retention)
+            let removed = try EventLogPruning.pruneOlder(than: context.now() - retention, store: context.store) {
+                try context.indexer.catchUp()
+            }
             return "ok: pruned \(removed) events"
         case .verify:
             return try verify(

@@ -26,7 +26,7 @@ final class DaemonMonitoring {
     /// The configuration the HTTP thread reads, replaced on a reload.
     private let shared: SharedConfiguration
     private let layout: StorageLayout
-    private let logger: Logger
+    let logger: Logger
     private let environment: [String: String]
     private var alertLog = AlertLog()
     private var nextAlertCheck = 0.0
@@ -34,6 +34,7 @@ final class DaemonMonitoring {
     /// The first sample is taken at once, so a fresh daemon's page has a point.
     private var nextHistorySample = 0.0
     private var textfileFailing = false
+    private var nextEventLogCheck = 0.0
 
     /// Binds the listener now, so a port in use stops the daemon at startup.
     init(
@@ -121,6 +122,10 @@ final class DaemonMonitoring {
         if now >= nextHistorySample {
             nextHistorySample = now + Double(configuration.monitoring.historyIntervalSeconds)
             try sampleUsage(store: store)
+        }
+        if now >= nextEventLogCheck {
+            nextEventLogCheck = now + Self.eventLogCheckInterval
+            try boundEventLog(store: store, indexer: indexer, maxBytes: configuration.monitoring.eventLogMaxBytes)
         }
     }
 

@@ -40,7 +40,7 @@ import Testing
                 == [
                     "files", "usage", "usage_replaced", "categories", "events", "cleanup_runs", "jobs", "meta", "trash",
                     "trash_usage", "trash_usage_replaced", "cleanup_totals", "cleanup_skips", "restores",
-                    "usage_history",
+                    "usage_history", "event_log",
                 ])
         #expect(
             try Self.names("view", in: database)
@@ -53,6 +53,7 @@ import Testing
                     "files_usage_after_update_alone", "files_usage_after_update",
                     "trash_note_replaced_on_insert", "trash_note_replaced_on_rename", "trash_usage_after_insert",
                     "trash_usage_after_delete", "trash_usage_after_update", "trash_usage_after_rename",
+                    "events_log_after_insert", "events_log_after_delete",
                 ])
     }
 
