@@ -34,13 +34,7 @@ extension IndexStore {
             // A restore note may give a row its `restored_at`: `insert` looks it up.
             for file in files { try insert(file, now: now) }
         } else {
-            let statement = try database.statement(
-                """
-                INSERT INTO files (path, category, kind, size, mtime, mtime_ns, inode, path_date, nlink, allocated,
-                    entered_at)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                """)
-            for file in files { try insertWithoutRestore(file, now: now, using: statement) }
+            try insertWithoutRestore(files, now: now)
         }
         try settleUsage(of: files, insertedAfter: lastIDBefore)
         for trigger in triggers { try database.execute(trigger.sql) }
@@ -57,39 +51,70 @@ extension IndexStore {
         return triggers
     }
 
-    /// The row `insert` writes when no restore note applies, bound without
+    /// Rows per INSERT statement: one statement's setup and end cost as much
+    /// as a row, so rows go in by the dozen.
+    static let rowsPerInsert = 64
+
+    private static func insertSQL(rows: Int) -> String {
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        return "INSERT INTO files (path, category, kind, size, mtime, mtime_ns, inode, path_date, nlink, allocated, "
+            + "entered_at) VALUES " + repeatElement(row, count: rows).joined(separator: ", ")
+    }
+
+    /// The rows `insert` writes when no restore note applies, bound without
     /// building an array of values per row.
-    private func insertWithoutRestore(_ file: IndexedFile, now: Int64, using statement: Statement) throws {
-        let handle = statement.handle
-        sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
-        file.path.withUnsafeBufferPointer { path in
-            path.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(path.count, 1)) {
-                _ = sqlite3_bind_text(handle, 1, $0, Int32(path.count), SQLITE_TRANSIENT)
+    private func insertWithoutRestore(_ files: [IndexedFile], now: Int64) throws {
+        var start = files.startIndex
+        while start < files.endIndex {
+            let count = files.endIndex - start >= Self.rowsPerInsert ? Self.rowsPerInsert : 1
+            let statement = try database.statement(Self.insertSQL(rows: count))
+            let handle = statement.handle
+            sqlite3_reset(handle)
+            for (row, file) in files[start..<start + count].enumerated() {
+                Self.bind(file, now: now, to: handle, from: Int32(row * 11))
+            }
+            let code = sqlite3_step(handle)
+            sqlite3_reset(handle)
+            guard code == SQLITE_DONE else {
+                database.forget(statement)
+                throw DatabaseError(code: code, message: database.lastMessage, sql: statement.sql)
+            }
+            start += count
+        }
+    }
+
+    /// Binds the 11 values of `file` after parameter `offset`.
+    private static func bind(_ file: IndexedFile, now: Int64, to handle: OpaquePointer, from offset: Int32) {
+        bindText(file.path, to: handle, at: offset + 1)
+        bindText(file.category, to: handle, at: offset + 2)
+        bindText(file.kind.rawValue, to: handle, at: offset + 3)
+        sqlite3_bind_int64(handle, offset + 4, file.size)
+        sqlite3_bind_int64(handle, offset + 5, file.mtime)
+        sqlite3_bind_int64(handle, offset + 6, file.mtimeNanoseconds)
+        sqlite3_bind_int64(handle, offset + 7, Int64(bitPattern: file.inode))
+        if let pathDate = PathDate.timestamp(in: file.path) {
+            sqlite3_bind_int64(handle, offset + 8, pathDate)
+        } else {
+            sqlite3_bind_null(handle, offset + 8)
+        }
+        sqlite3_bind_int64(handle, offset + 9, Int64(bitPattern: file.nlink))
+        sqlite3_bind_int64(handle, offset + 10, file.allocated)
+        sqlite3_bind_int64(handle, offset + 11, now)
+    }
+
+    /// TEXT holding the exact bytes, as `Statement.bind` writes it.
+    private static func bindText<Bytes: Collection<UInt8>>(_ bytes: Bytes, to handle: OpaquePointer, at index: Int32) {
+        let bound = bytes.withContiguousStorageIfAvailable { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { text in
+                guard let start = text.baseAddress else { return sqlite3_bind_text(handle, index, "", 0, nil) }
+                return sqlite3_bind_text(handle, index, start, Int32(text.count), SQLITE_TRANSIENT)
             }
         }
-        _ = sqlite3_bind_text(handle, 2, file.category, -1, SQLITE_TRANSIENT)
-        _ = sqlite3_bind_text(handle, 3, file.kind.rawValue, -1, SQLITE_TRANSIENT)
-        _ = sqlite3_bind_int64(handle, 4, file.size)
-        _ = sqlite3_bind_int64(handle, 5, file.mtime)
-        _ = sqlite3_bind_int64(handle, 6, file.mtimeNanoseconds)
-        _ = sqlite3_bind_int64(handle, 7, Int64(bitPattern: file.inode))
-        if let pathDate = PathDate.timestamp(in: file.path) {
-            _ = sqlite3_bind_int64(handle, 8, pathDate)
-        } else {
-            _ = sqlite3_bind_null(handle, 8)
-        }
-        _ = sqlite3_bind_int64(handle, 9, Int64(bitPattern: file.nlink))
-        _ = sqlite3_bind_int64(handle, 10, file.allocated)
-        _ = sqlite3_bind_int64(handle, 11, now)
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else {
-            let error = DatabaseError(code: code, message: database.lastMessage, sql: statement.sql)
-            sqlite3_reset(handle)
-            database.forget(statement)
-            throw error
-        }
-        sqlite3_reset(handle)
+        if bound == nil { bindText(Array(bytes), to: handle, at: index) }
+    }
+
+    private static func bindText(_ string: String, to handle: OpaquePointer, at index: Int32) {
+        bindText(string.utf8, to: handle, at: index)
     }
 
     /// Does for the rows after `lastID` (which are `files`) what the insert
@@ -136,26 +161,37 @@ extension IndexStore {
 
 /// What one batch of new rows adds to `usage`, per category.
 private struct BatchUsage {
+    /// A category by its place in `categories`, so no row hashes a string.
     struct Group: Hashable {
-        let category: String
+        let category: Int
         let inode: UInt64
     }
 
     /// Categories in the order first met, layout-only ones included.
     private var categories: [String] = []
-    private var names: [String: Int64] = [:]
+    private var names: [Int64] = []
     /// The largest size and allocation per group in the batch, less what
     /// earlier rows of the group already count.
     private var groups: [Group: (size: Int64, allocated: Int64)] = [:]
+    private var lastCategory = -1
+
+    private mutating func place(of category: String) -> Int {
+        if lastCategory >= 0 && categories[lastCategory] == category { return lastCategory }
+        if let known = categories.firstIndex(of: category) {
+            lastCategory = known
+        } else {
+            categories.append(category)
+            names.append(0)
+            lastCategory = categories.count - 1
+        }
+        return lastCategory
+    }
 
     mutating func add(_ file: IndexedFile) {
-        if names[file.category] == nil {
-            names[file.category] = 0
-            categories.append(file.category)
-        }
+        let category = place(of: file.category)
         guard !Self.isLayout(file.path) else { return }
-        names[file.category, default: 0] += 1
-        let group = Group(category: file.category, inode: file.inode)
+        names[category] += 1
+        let group = Group(category: category, inode: file.inode)
         if let seen = groups[group] {
             groups[group] = (max(seen.size, file.size), max(seen.allocated, file.allocated))
         } else {
@@ -164,21 +200,19 @@ private struct BatchUsage {
     }
 
     mutating func alreadyCounted(category: String, inode: UInt64, size: Int64, allocated: Int64) {
-        let group = Group(category: category, inode: inode)
+        guard let place = categories.firstIndex(of: category) else { return }
+        let group = Group(category: place, inode: inode)
         guard let batch = groups[group] else { return }
         groups[group] = (max(batch.size - size, 0), max(batch.allocated - allocated, 0))
     }
 
     func totals() -> [(category: String, total: (files: Int64, bytes: Int64, allocated: Int64))] {
-        var bytes: [String: (Int64, Int64)] = [:]
+        var bytes = [(Int64, Int64)](repeating: (0, 0), count: categories.count)
         for (group, growth) in groups {
-            let sum = bytes[group.category, default: (0, 0)]
-            bytes[group.category] = (sum.0 + growth.size, sum.1 + growth.allocated)
+            bytes[group.category].0 += growth.size
+            bytes[group.category].1 += growth.allocated
         }
-        return categories.map { category in
-            let sum = bytes[category, default: (0, 0)]
-            return (category, (names[category, default: 0], sum.0, sum.1))
-        }
+        return categories.indices.map { (categories[$0], (names[$0], bytes[$0].0, bytes[$0].1)) }
     }
 
     private static let layoutName = Array(".gitkeep".utf8)
