@@ -44,8 +44,8 @@ public struct MonitoringSettings: Sendable, Equatable {
     public var eventRetentionSeconds: Int64?
     /// Estimated on-disk size above which the daemon prunes the oldest
     /// `events` rows (the watcher's churn first); nil means no size bound (-1).
-    /// 256 MiB is about 2.5 million events: a month of a few events a
-    /// minute, or a burst of a few hundred a second for hours, caps there.
+    /// 256 MiB is over 2 million events: a month at up to about 50 events a
+    /// minute, or a few hours of a storm of hundreds a second.
     public var eventLogMaxBytes: Int64? = 256 * 1_048_576
     /// How often the daemon copies `usage` into `usage_history` (the status page's chart).
     public var historyIntervalSeconds: Int64 = 300
