@@ -24,16 +24,22 @@ public final class EventQueue: Sendable {
         wake = try WakePipe()
     }
 
+    /// Wakes the indexer only when the queue was empty: events already
+    /// waiting were signalled when the first of them came, and the indexer
+    /// takes them all at once, so one wake-up per take is enough (a write and
+    /// a read saved per read of the kernel's queue during a burst).
     func append(_ events: [InotifyEvent], at time: Double) {
-        state.withLock { state in
+        let wasEmpty = state.withLock { state in
+            let wasEmpty = state.events.isEmpty && !state.droppedForCapacity
             if state.events.count + events.count > capacity {
                 state.droppedForCapacity = true
             } else {
                 state.events.append(contentsOf: events)
             }
             if state.oldestArrival == nil { state.oldestArrival = time }
+            return wasEmpty
         }
-        wake.signal()
+        if wasEmpty { wake.signal() }
     }
 
     func fail(_ error: SystemCallError) {

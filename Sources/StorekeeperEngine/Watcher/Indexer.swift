@@ -279,13 +279,11 @@ public final class Indexer {
         }
         if event.has(IN_DELETE_SELF) || event.has(IN_MOVE_SELF) { return }  // the parent reports these
         if directory.isEmpty && TreeWalker.reservedTopLevelNames.contains(event.name) { return }
-        let entry = Entry(
-            path: PathBytes.join(directory, event.name),
-            key: IndexerBatch.EntryKey(watch: event.watch, name: event.name))
+        let key = IndexerBatch.EntryKey(watch: event.watch, name: event.name)
         if event.isDirectory {
-            takeDirectoryEvent(event, entry)
+            takeDirectoryEvent(event, Entry(path: PathBytes.join(directory, event.name), key: key))
         } else {
-            takeFileEvent(event, entry)
+            takeFileEvent(event, directory: directory, key: key)
         }
     }
 
@@ -316,10 +314,16 @@ public final class Indexer {
         }
     }
 
-    private func takeFileEvent(_ event: InotifyEvent, _ entry: Entry) {
-        if event.has(IN_MOVED_FROM) { batch.fileRenames.departed(entry.path, cookie: event.cookie) }
-        if event.has(IN_MOVED_TO) { batch.fileRenames.arrived(entry.path, cookie: event.cookie) }
-        batch.markDirty(entry.key)
+    /// Most events of a burst (CREATE, MODIFY, CLOSE_WRITE) only mark their
+    /// name dirty; a path is built for the halves of a rename alone.
+    private func takeFileEvent(_ event: InotifyEvent, directory: [UInt8], key: IndexerBatch.EntryKey) {
+        if event.has(IN_MOVED_FROM) {
+            batch.fileRenames.departed(PathBytes.join(directory, event.name), cookie: event.cookie)
+        }
+        if event.has(IN_MOVED_TO) {
+            batch.fileRenames.arrived(PathBytes.join(directory, event.name), cookie: event.cookie)
+        }
+        batch.markDirty(key)
     }
 
     private func movedWithin(_ from: [UInt8], to: [UInt8], key: IndexerBatch.EntryKey) {

@@ -54,8 +54,16 @@ public final class InotifyReader: Sendable {
             }
             if descriptors[1].revents != 0 { return }
             guard drain(into: buffer, size: size) else { return }
+            usleep(Self.pauseAfterDrain)
         }
     }
+
+    /// Microseconds the reader rests after emptying the kernel's queue. During
+    /// a burst a read then takes a millisecond's events, not the one or two
+    /// that woke it (a poll, two reads and a context switch each); a writer
+    /// queues a few hundred events in that time, far below the kernel's limit
+    /// (16,384 by default), and a lone event waits no longer than the pause.
+    static let pauseAfterDrain: useconds_t = 1000
 
     /// Reads until EAGAIN, handing each batch to the queue; false once the
     /// queue was told of a failure and the thread must end.

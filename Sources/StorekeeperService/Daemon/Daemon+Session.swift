@@ -143,19 +143,23 @@ extension Daemon {
     /// to go on.
     private func turn(_ session: Session) throws -> SessionEnd? {
         let monotonic = MonotonicClock.seconds()
-        session.queue.wake.wait(
+        let woken = session.queue.wake.wait(
             timeout: timers.waitTimeout(
                 now: monotonic, moveDeadline: session.indexer.nextDeadline,
                 jobDueIn: session.scheduler.nextDue.map { Double(max(0, $0 - WallClock.now())) },
                 indexRetryAt: session.steps.index.retryAt))
+        if woken, let pause = timers.gatherPause(now: MonotonicClock.seconds()) {
+            usleep(UInt32(pause * 1_000_000))
+        }
 
         if reloadRequested.take(), let reloaded = reloadedConfiguration() {
             return .reload(reloaded)
         }
         if timers.takeIndexCheck(now: monotonic), let end = try checkIndexFile(session) { return end }
+        let takeStarted = MonotonicClock.seconds()
         try session.steps.index.run {
             do {
-                try session.indexer.processQueued()
+                if try session.indexer.processQueued() { timers.lastEventTake = takeStarted }
             } catch let error as DatabaseError where error.isDiskFull {
                 layout.spaceReserve.releaseIfDiskFull(logger: logger)
                 throw error

@@ -15,6 +15,12 @@ struct DaemonLoopTimers {
     /// The longest the loop sleeps, whatever is due.
     static let longestWait = 1.0
 
+    /// During a burst the loop takes events at most this often (seconds), so
+    /// one transaction holds many files instead of a handful: per file, a
+    /// commit's page writes and the loop's wake-ups cost more than the rows.
+    /// After a quiet spell the first event is taken at once.
+    static let eventGatherWindow = 0.005
+
     /// How often a degraded watcher reconciles what it cannot watch.
     let degradedReconcileInterval: Double
 
@@ -25,6 +31,8 @@ struct DaemonLoopTimers {
     /// Poll mode's interval between whole-tree reconciles; nil with inotify.
     var pollInterval: Double?
     var nextPoll = 0.0
+    /// When the last turn that found events began to take them.
+    var lastEventTake = -Double.infinity
 
     init(degradedReconcileInterval: Double) {
         self.degradedReconcileInterval = degradedReconcileInterval
@@ -57,6 +65,13 @@ struct DaemonLoopTimers {
         if let jobDueIn { timeout = min(timeout, max(0, jobDueIn)) }
         if let indexRetryAt { timeout = min(timeout, max(0, indexRetryAt - now)) }
         return min(timeout, Self.longestWait)
+    }
+
+    /// How long to let events gather before taking them at `now`: what is
+    /// left of the window since the last take that found some, if anything.
+    func gatherPause(now: Double) -> Double? {
+        let pause = lastEventTake + Self.eventGatherWindow - now
+        return pause > 0 ? pause : nil
     }
 
     /// Whether the index file is due for its check at `now`; if so, the next one is scheduled.
