@@ -14,7 +14,8 @@ import Testing
         GROUP BY category ORDER BY category
         """
     static let usage = "SELECT category, files, bytes, allocated FROM usage WHERE files != 0 ORDER BY category"
-    static let insertTriggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '% INSERT ON files%'"
+    static let insertTriggers =
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '% INSERT ON files%'"
 
     @Test func aKilledFirstScanIsCompletedByTheNext() throws {
         let tree = try TemporaryTree()
@@ -38,7 +39,8 @@ import Testing
         try scan.run()
         // Killed once a batch is in, or at the end if the scan outran the poll.
         try waitFor("the first batch of the scan", timeout: 120) {
-            !scan.isRunning || (Int(try tree.sqlite("SELECT count(*) FROM files")) ?? 0) > 0
+            guard scan.isRunning else { return true }
+            return (Int(try tree.sqlite("SELECT count(*) FROM files")) ?? 0) > 0
         }
         kill(scan.processIdentifier, SIGKILL)
         scan.waitUntilExit()
@@ -52,7 +54,9 @@ import Testing
         #expect(again.status == 0, "\(again.stderr)")
         let verify = try tree.storekeeper(["verify"])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
-        #expect(try tree.sqlite("SELECT count(*) FROM files WHERE category = 'frames'") == "60060")
+        let onDisk = try tree.sh("find . -path ./.storekeeper -prune -o ! -type d -print | wc -l").stdout
+        #expect(try tree.sqlite("SELECT count(*) FROM files") == onDisk.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try Int(tree.sqlite("SELECT count(*) FROM files WHERE category = 'frames'")) ?? 0 >= 60060)
         #expect(try tree.sqlite(Self.usage) == tree.sqlite(Self.recount))
     }
 }

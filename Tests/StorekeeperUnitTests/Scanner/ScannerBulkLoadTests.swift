@@ -28,7 +28,7 @@ import Testing
         var count = 0
         func write(_ path: String, bytes: Int) {
             count += 1
-            manager.createFile(atPath: base + "/" + path, contents: Data(repeating: UInt8(count), count: bytes))
+            _ = manager.createFile(atPath: base + "/" + path, contents: Data(repeating: UInt8(count), count: bytes))
         }
         write("uploads/2024-01-02/upload_20240102_101010.mp4", bytes: 5000)
         write("frames/video_1/frame_1.jpg", bytes: 123)
@@ -41,7 +41,8 @@ import Testing
         for gitkeep in [".gitkeep", "uploads/.gitkeep", "temp/.gitkeep", "frames/video_1/.gitkeep"] {
             write(gitkeep, bytes: 0)
         }
-        try manager.linkItem(atPath: base + "/frames/video_1/frame_1.jpg", toPath: base + "/frames/video_1/frame_1b.jpg")
+        try manager.linkItem(
+            atPath: base + "/frames/video_1/frame_1.jpg", toPath: base + "/frames/video_1/frame_1b.jpg")
         try manager.linkItem(atPath: base + "/frames/video_1/frame_1.jpg", toPath: base + "/outputs/video_1/frame.jpg")
         try manager.linkItem(atPath: base + "/temp/job_1/chunk.part", toPath: base + "/temp/job_1/.gitkeep")
         try manager.createSymbolicLink(atPath: base + "/outputs/video_1/link", withDestinationPath: "out.mp4")
@@ -115,6 +116,7 @@ import Testing
         try Self.populate(base)
         defer { chmod(base + "/temp/locked", 0o755) }
         let store = try IndexStore.create(path: directory.path("index.db"))
+        try store.recordPolicy(Self.policies)
         let categorizer = Categorizer(policies: Self.policies)
         var files: [IndexedFile] = []
         try TreeWalker(basePath: base).walk(subtree: []) { item in
@@ -127,7 +129,9 @@ import Testing
         }
         try HardLinkUsageTests.expectUsageExact(store.database, "one row per batch")
         let reference = try Self.firstScan(base, indexPath: directory.path("rows.db"), inBatches: false)
-        #expect(try Self.dump(store).filter { $0.hasPrefix("usage ") } == Self.dump(reference).filter { $0.hasPrefix("usage ") })
+        #expect(
+            try Self.dump(store).filter { $0.hasPrefix("usage ") }
+                == Self.dump(reference).filter { $0.hasPrefix("usage ") })
         // The triggers are back after every batch.
         let triggers = try store.database.statement(
             "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'files'"
