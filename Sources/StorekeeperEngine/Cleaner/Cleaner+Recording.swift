@@ -11,12 +11,12 @@ extension Cleaner {
     /// another writer), the slice waits in `unrecorded` and the run goes on
     /// freeing space, which is what lets the index commit again.
     func record(
-        _ outcomes: [(IndexedFile, SafeRemover.Outcome)], policy: CategoryPolicy, cause: CleanupCause, _ run: inout Run
+        _ outcomes: [Verdict], policy: CategoryPolicy, cause: CleanupCause, _ run: inout Run
     ) throws {
         let dryRun = run.request.dryRun
         let eviction = cause.isEviction
         var touched: [[UInt8]] = []
-        for (row, outcome) in outcomes {
+        for (row, _, outcome) in outcomes {
             switch outcome {
             case .removed(_, let freed):
                 run.report.update(policy.key) {
@@ -28,8 +28,8 @@ extension Cleaner {
                 if dryRun {
                     run.simulatedFreed[policy.key] = (run.simulatedFreed[policy.key] ?? 0).addingSaturating(freed)
                 }
-                touched.append(
-                    Array(PathBytes.components(row.path).dropLast().joined(separator: [PathBytes.separator])))
+                // A removed file's path is a valid one (no empty step), so its folder is what precedes the last `/`.
+                touched.append(row.path.lastIndex(of: PathBytes.separator).map { Array(row.path[..<$0]) } ?? [])
             case .skipped(let reason, _):
                 run.report.update(policy.key) { $0.skipped[reason, default: 0] += 1 }
             case .failed(let message):
@@ -64,16 +64,18 @@ extension Cleaner {
         let eviction = slice.cause.isEviction
         let time = slice.time
         let cause = slice.cause.rawValue
+        let detail = "run=\(runID)"
         try store.write {
-            for (row, outcome) in slice.outcomes {
+            for (row, id, outcome) in slice.outcomes {
                 switch outcome {
                 case .removed(let trashName, _):
-                    try store.delete(path: row.path)
+                    // By id: should a new file have taken the name since, its row stays.
+                    try store.deleteFile(id: id)
                     let action: IndexEvent.Action = trashName != nil ? .trash : (eviction ? .evict : .delete)
                     try store.record(
                         IndexEvent(
                             time: time, action: action, path: row.path, newPath: trashName, category: row.category,
-                            size: row.size, cause: cause, detail: "run=\(runID)"))
+                            size: row.size, cause: cause, detail: detail))
                 case .skipped(let reason, let onDisk):
                     try refreshRow(row, onDisk: onDisk, reason: reason, time: time)
                     try store.record(

@@ -26,13 +26,13 @@ extension Cleaner {
             key = IndexStore.CandidateKey(ageReference: last.ageReference, id: last.id)
 
             guard let remover = run.remover else { return }
-            var outcomes: [(IndexedFile, SafeRemover.Outcome)] = []
-            for candidate in page where !run.skipped.contains(candidate.file.path) {
+            var outcomes: [Verdict] = []
+            for candidate in inFolderOrder(page, cause: cause, run) where !run.skipped.contains(candidate.file.path) {
                 let outcome = remover.remove(
                     candidate.file, deletedAt: run.startedAt, toTrash: !run.deleteInsteadOfTrash,
                     enteredAt: candidate.enteredAt
                 ) { stillWanted(candidate.file, $0) }
-                outcomes.append((candidate.file, outcome))
+                outcomes.append((candidate.file, candidate.id, outcome))
                 if case .skipped = outcome { run.skipped.insert(candidate.file.path) }
                 if case .removed(_, let freed) = outcome {
                     run.removedCount += 1
@@ -44,6 +44,17 @@ extension Cleaner {
             try record(outcomes, policy: policy, cause: cause, &run)
             try betweenSlices?()
         }
+    }
+
+    /// An expiry slice in path order, so the files of one folder follow one
+    /// another and the remover reaches them through the folders it keeps
+    /// open. Every file of such a slice is taken, whatever its order; an
+    /// eviction stops once it freed enough, and a run may stop at its file
+    /// cap within the slice: those keep the oldest-first order.
+    func inFolderOrder(_ page: [IndexStore.Candidate], cause: CleanupCause, _ run: Run) -> [IndexStore.Candidate] {
+        guard !cause.isEviction else { return page }
+        if let cap = configuration.cleanup.maxFilesPerRun, run.removedCount + page.count >= cap { return page }
+        return page.sorted { $0.file.path.lexicographicallyPrecedes($1.file.path) }
     }
 
     // MARK: Empty folders

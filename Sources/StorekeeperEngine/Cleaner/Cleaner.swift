@@ -84,9 +84,13 @@ public final class Cleaner {
         var skipped: Set<[UInt8]> = []
     }
 
+    /// What became of one candidate: its row, the row's id (a removed
+    /// file's row is deleted by it, with no lookup of the path) and the outcome.
+    typealias Verdict = (row: IndexedFile, id: Int64, outcome: SafeRemover.Outcome)
+
     /// One slice's outcomes, waiting to be written to the index.
     struct Slice {
-        let outcomes: [(IndexedFile, SafeRemover.Outcome)]
+        let outcomes: [Verdict]
         let category: String
         let cause: CleanupCause
         let time: Int64

@@ -8,8 +8,8 @@ struct CleanupTally {
     var errors: Int64 = 0
     var skipped: [SkipReason: Int64] = [:]
 
-    init(_ outcomes: [(IndexedFile, SafeRemover.Outcome)]) {
-        for (_, outcome) in outcomes {
+    init(_ outcomes: [Cleaner.Verdict]) {
+        for (_, _, outcome) in outcomes {
             switch outcome {
             case .removed(_, let freed):
                 filesRemoved += 1

@@ -26,6 +26,7 @@ final class SafeRemover {
     static let keepFile = Array(".gitkeep".utf8)
 
     private let chain: DirectoryChain
+    private let folders: VerifiedFolders
     private let trash: Trash?
     private let dryRun: Bool
     private let categorizer: Categorizer
@@ -36,6 +37,7 @@ final class SafeRemover {
 
     init(basePath: String, trash: Trash?, dryRun: Bool, excludes: [String], policies: [CategoryPolicy]) throws {
         chain = try DirectoryChain(basePath: basePath)
+        folders = VerifiedFolders(chain: chain)
         categorizer = Categorizer(policies: policies)
         deletable = Set(
             policies.filter {
@@ -69,11 +71,12 @@ final class SafeRemover {
         }
         if let reason = refusal(of: row, name: name) { return .skipped(reason, onDisk: nil) }
 
-        // A fresh chain per file: a folder swapped for a symlink between two
-        // files of one run is caught, since no descriptor outlives its check.
+        // Kept folders are checked again first: a folder swapped for a symlink
+        // between two files of one run is caught, since no descriptor is used
+        // past its check.
         let directory: FileDescriptor
         do {
-            directory = try chain.open(components.dropLast(), path: row.path)
+            directory = try folders.open(components.dropLast(), path: row.path)
         } catch {
             switch error.kind {
             case .invalidPath: return .skipped(.invalidPath, onDisk: nil)

@@ -80,6 +80,13 @@ extension IndexStore {
         ])
     }
 
+    /// Deletes the row the cleaner paged as `id`, once its file is removed:
+    /// the rowid needs no lookup of the path, and a row a new file at the
+    /// same path got since is not touched.
+    public func deleteFile(id: Int64) throws {
+        try database.statement("DELETE FROM files WHERE id = ?1").execute([.integer(id)])
+    }
+
     /// Files, apparent bytes and allocated bytes (what quotas count) of one category, from `usage`.
     public func usage(of category: String) throws -> (files: Int64, bytes: Int64, allocated: Int64) {
         try database.statement("SELECT files, bytes, allocated FROM usage WHERE category = ?1")

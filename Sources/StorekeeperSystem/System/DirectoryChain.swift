@@ -62,6 +62,14 @@ public final class DirectoryChain {
     public func openChild(_ name: [UInt8], in parent: FileDescriptor, path: [UInt8]) throws(DirectoryChainError)
         -> FileDescriptor
     {
+        try openChildEntry(name, in: parent, path: path).directory
+    }
+
+    /// `openChild`, with what `statx` said of the opened folder: a caller
+    /// that keeps the folder open re-checks the name against that identity.
+    public func openChildEntry(_ name: [UInt8], in parent: FileDescriptor, path: [UInt8]) throws(DirectoryChainError)
+        -> (directory: FileDescriptor, entry: Entry)
+    {
         guard Self.isValidComponent(name) else { throw DirectoryChainError(.invalidPath, path: path) }
         let directory: FileDescriptor
         do {
@@ -76,7 +84,7 @@ public final class DirectoryChain {
             throw DirectoryChainError(.system, path: path, underlying: error)
         }
         if !isInside(entry) { throw DirectoryChainError(.mountPoint, path: path) }
-        return directory
+        return (directory, entry)
     }
 
     /// Opens the folder at `path` (relative; the base when empty), one checked
@@ -140,50 +148,59 @@ public final class DirectoryChain {
     {
         guard let statxFunction else { return try fallback(directory, name: name, path: path) }
         let flags = AT_SYMLINK_NOFOLLOW | (name.isEmpty ? emptyPath : 0)
-        var buffer = [UInt8](repeating: 0, count: statxSize)
-        do throws(SystemCallError) {
-            _ = try systemCall("statx", path: path) {
-                PathBytes.withCString(name) { cName in
-                    buffer.withUnsafeMutableBytes {
-                        statxFunction(directory.rawValue, cName, flags, statxBasicStats | statxMountID, $0.baseAddress)
+        // On the stack: the remover looks at every file and every folder on its way.
+        let outcome = withUnsafeTemporaryAllocation(byteCount: statxSize, alignment: 8) {
+            buffer -> Result<Entry, SystemCallError> in
+            do throws(SystemCallError) {
+                _ = try systemCall("statx", path: path) {
+                    PathBytes.withCString(name) { cName in
+                        statxFunction(
+                            directory.rawValue, cName, flags, statxBasicStats | statxMountID, buffer.baseAddress)
                     }
                 }
+            } catch {
+                return .failure(error)
             }
-        } catch  where error.errno == ENOSYS {
-            return try fallback(directory, name: name, path: path)
+            return .success(decode(UnsafeRawBufferPointer(buffer)))
         }
-        return buffer.withUnsafeBytes { raw in
-            func load<T>(_ offset: Int, _: T.Type) -> T { raw.loadUnaligned(fromByteOffset: offset, as: T.self) }
-            func timestamp(_ offset: Int) -> timespec {
-                timespec(tv_sec: Int(load(offset, Int64.self)), tv_nsec: Int(load(offset + 8, UInt32.self)))
-            }
-            // glibc's makedev, so the device equals what `stat` reports.
-            func device(_ offset: Int) -> dev_t {
-                let major = UInt64(load(offset, UInt32.self))
-                let minor = UInt64(load(offset + 4, UInt32.self))
-                return dev_t(
-                    (major & 0xFFFF_F000) << 32 | (major & 0xFFF) << 8 | (minor & 0xFFFF_FF00) << 12 | (minor & 0xFF))
-            }
-            // Filled as `stat` would be, so `FileStatus` reads both the same way.
-            var st = stat()
-            st.st_mode = mode_t(load(28, UInt16.self))
-            st.st_nlink = nlink_t(load(16, UInt32.self))
-            st.st_uid = uid_t(load(20, UInt32.self))
-            st.st_gid = gid_t(load(24, UInt32.self))
-            st.st_blksize = blksize_t(load(4, UInt32.self))
-            st.st_ino = ino_t(load(32, UInt64.self))
-            st.st_size = off_t(load(40, Int64.self))
-            st.st_blocks = blkcnt_t(load(48, UInt64.self))
-            st.st_atim = timestamp(64)
-            st.st_ctim = timestamp(96)
-            st.st_mtim = timestamp(112)
-            st.st_rdev = device(128)
-            st.st_dev = device(136)
-            let mask = load(0, UInt32.self)
-            return Entry(
-                status: FileStatus(st), ctime: Int64(st.st_ctim.tv_sec),
-                mountID: mask & statxMountID != 0 ? load(144, UInt64.self) : nil)
+        switch outcome {
+        case .success(let entry): return entry
+        case .failure(let error) where error.errno == ENOSYS: return try fallback(directory, name: name, path: path)
+        case .failure(let error): throw error
         }
+    }
+
+    /// `struct statx` read as `stat` would be filled, so `FileStatus` reads both the same way.
+    private static func decode(_ raw: UnsafeRawBufferPointer) -> Entry {
+        func load<T>(_ offset: Int, _: T.Type) -> T { raw.loadUnaligned(fromByteOffset: offset, as: T.self) }
+        func timestamp(_ offset: Int) -> timespec {
+            timespec(tv_sec: Int(load(offset, Int64.self)), tv_nsec: Int(load(offset + 8, UInt32.self)))
+        }
+        // glibc's makedev, so the device equals what `stat` reports.
+        func device(_ offset: Int) -> dev_t {
+            let major = UInt64(load(offset, UInt32.self))
+            let minor = UInt64(load(offset + 4, UInt32.self))
+            return dev_t(
+                (major & 0xFFFF_F000) << 32 | (major & 0xFFF) << 8 | (minor & 0xFFFF_FF00) << 12 | (minor & 0xFF))
+        }
+        var st = stat()
+        st.st_mode = mode_t(load(28, UInt16.self))
+        st.st_nlink = nlink_t(load(16, UInt32.self))
+        st.st_uid = uid_t(load(20, UInt32.self))
+        st.st_gid = gid_t(load(24, UInt32.self))
+        st.st_blksize = blksize_t(load(4, UInt32.self))
+        st.st_ino = ino_t(load(32, UInt64.self))
+        st.st_size = off_t(load(40, Int64.self))
+        st.st_blocks = blkcnt_t(load(48, UInt64.self))
+        st.st_atim = timestamp(64)
+        st.st_ctim = timestamp(96)
+        st.st_mtim = timestamp(112)
+        st.st_rdev = device(128)
+        st.st_dev = device(136)
+        let mask = load(0, UInt32.self)
+        return Entry(
+            status: FileStatus(st), ctime: Int64(st.st_ctim.tv_sec),
+            mountID: mask & statxMountID != 0 ? load(144, UInt64.self) : nil)
     }
 
     /// Without `statx`, only the device tells mounts apart.
