@@ -96,6 +96,12 @@ import Testing
                 == NSDictionary(dictionary: cli["categories"] as? [String: Any] ?? ["missing": true]))
         #expect(stats.json?["total_bytes"] as? Int == cli["total_bytes"] as? Int)
         #expect((stats.json?["daemon"] as? [String: Any])?["running"] as? Bool == true)
+        // The event log's bounds are those the daemon runs with, as `stats` reads them from the config.
+        let apiLog = stats.json?["event_log"] as? [String: Any]
+        let cliLog = cli["event_log"] as? [String: Any]
+        #expect(cliLog?["max_bytes"] as? Int != nil, "\(cli)")
+        #expect(apiLog?["max_bytes"] as? Int == cliLog?["max_bytes"] as? Int, "\(stats.body)")
+        #expect(apiLog?["retention_seconds"] as? Int == cliLog?["retention_seconds"] as? Int, "\(stats.body)")
 
         let validate = try HTTPClient.curl([daemon.url + "/api/v1/storage/validate"])
         #expect(validate.status == 200)

@@ -66,12 +66,19 @@ final class StorageAPI {
         case .health:
             health()
         case .stats:
-            .json(.ok, try StorageReport.read(layout: layout, store: try store(), daemon: board.current).json)
+            .json(.ok, try statsReport().json)
         case .validate:
             .json(.ok, try validate())
         case .cleanup:
             cleanup(query, responder)
         }
+    }
+
+    /// What `stats --json` says, with the event log's bounds the daemon runs with.
+    private func statsReport() throws -> StorageReport {
+        var report = try StorageReport.read(layout: layout, store: try store(), daemon: board.current)
+        report.eventLogBounds = configuration.monitoring
+        return report
     }
 
     func store() throws -> IndexStore {
