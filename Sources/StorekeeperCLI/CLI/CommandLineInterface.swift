@@ -30,6 +30,7 @@ public enum CommandLineInterface {
     }
 
     public static func main(arguments: [String], environment: [String: String]) -> ExitCode {
+        HeapTrimming.keepFreedMemory()
         let command: ParsedCommand
         do {
             switch try parse(arguments) {
