@@ -1,4 +1,5 @@
 import CSQLite
+import StorekeeperSystem
 
 /// A first scan inserts every file of the tree. Row by row, the insert triggers
 /// of `files` cost more than the row itself (a note in `usage_replaced`, an
@@ -208,9 +209,12 @@ private struct BatchUsage {
 
     func totals() -> [(category: String, total: (files: Int64, bytes: Int64, allocated: Int64))] {
         var bytes = [(Int64, Int64)](repeating: (0, 0), count: categories.count)
+        // Anyone who writes into the tree chooses the sizes: two sparse files
+        // can sum past Int64.max. Saturate, as the rest of the index reads an
+        // overflowing sum (the row-by-row triggers leave SQLite's REAL there).
         for (group, growth) in groups {
-            bytes[group.category].0 += growth.size
-            bytes[group.category].1 += growth.allocated
+            bytes[group.category].0 = bytes[group.category].0.addingSaturating(growth.size)
+            bytes[group.category].1 = bytes[group.category].1.addingSaturating(growth.allocated)
         }
         return categories.indices.map { (categories[$0], (names[$0], bytes[$0].0, bytes[$0].1)) }
     }
