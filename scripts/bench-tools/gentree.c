@@ -199,26 +199,36 @@ static int generate(const char *base, uint64_t n) {
     }
     if (dfd >= 0) close(dfd), dfd = -1;
 
-    /* contact sheets and outputs: round-robin over the videos (dirs kept open) */
+    /* contact sheets and outputs: round-robin over the videos. File j goes to video j % ndirs;
+       the folders are kept open a chunk at a time (the open-file limit is below the ~60k videos
+       of a 10M tree), and file j's content depends on j alone, so the order does not matter. */
     for (int k = 2; k <= 3; k++) {
         uint64_t count = k == 2 ? c.sheets : c.outputs;
         uint64_t ndirs = count < c.videos ? count : c.videos;
-        int *fds = calloc(ndirs ? ndirs : 1, sizeof(int));
-        if (!fds) die("calloc", NULL);
-        for (uint64_t v = 0; v < ndirs; v++) {
-            snprintf(dname, sizeof dname, "video_%06llu", (unsigned long long)v);
-            mkdir_p1(catfd[k], dname, dname);
-            fds[v] = open_dir(catfd[k], dname);
-            dirs++;
+        uint64_t first_i = i;
+        enum { CHUNK = 4096 };
+        int fds[CHUNK];
+        for (uint64_t v0 = 0; v0 < ndirs; v0 += CHUNK) {
+            uint64_t v1 = v0 + CHUNK < ndirs ? v0 + CHUNK : ndirs;
+            for (uint64_t v = v0; v < v1; v++) {
+                snprintf(dname, sizeof dname, "video_%06llu", (unsigned long long)v);
+                mkdir_p1(catfd[k], dname, dname);
+                fds[v - v0] = open_dir(catfd[k], dname);
+                dirs++;
+            }
+            for (uint64_t v = v0; v < v1; v++) {
+                for (uint64_t j = v; j < count; j += ndirs) {
+                    uint64_t fi = first_i + j;
+                    snprintf(name, sizeof name, k == 2 ? "sheet_%06llu.jpg" : "output_%06llu.mp4",
+                             (unsigned long long)j);
+                    int old = is_old(&c, k, j);
+                    expired[k] += old;
+                    bytes += write_file(fds[v - v0], name, splitmix64(fi) % 4097, old, now, fi);
+                }
+            }
+            for (uint64_t v = v0; v < v1; v++) close(fds[v - v0]);
         }
-        for (uint64_t j = 0; j < count; j++, i++) {
-            snprintf(name, sizeof name, k == 2 ? "sheet_%06llu.jpg" : "output_%06llu.mp4", (unsigned long long)j);
-            int old = is_old(&c, k, j);
-            expired[k] += old;
-            bytes += write_file(fds[j % ndirs], name, splitmix64(i) % 4097, old, now, i);
-        }
-        for (uint64_t v = 0; v < ndirs; v++) close(fds[v]);
-        free(fds);
+        i = first_i + count;
     }
 
     /* temp: 100 per job dir, every 10th expired */
