@@ -66,30 +66,34 @@ extension Cleaner {
         let cause = slice.cause.rawValue
         let detail = "run=\(runID)"
         try store.write {
+            var events: [IndexEvent] = []
+            events.reserveCapacity(slice.outcomes.count)
             for (row, id, outcome) in slice.outcomes {
                 switch outcome {
                 case .removed(let trashName, _):
                     // By id: should a new file have taken the name since, its row stays.
                     try store.deleteFile(id: id)
                     let action: IndexEvent.Action = trashName != nil ? .trash : (eviction ? .evict : .delete)
-                    try store.record(
+                    events.append(
                         IndexEvent(
                             time: time, action: action, path: row.path, newPath: trashName, category: row.category,
                             size: row.size, cause: cause, detail: detail))
                 case .skipped(let reason, let onDisk):
                     try refreshRow(row, onDisk: onDisk, reason: reason, time: time)
-                    try store.record(
+                    events.append(
                         IndexEvent(
                             time: time, action: .skip, path: row.path, category: row.category, size: row.size,
                             cause: cause,
                             detail: reason.rawValue))
                 case .failed(let message):
-                    try store.record(
+                    events.append(
                         IndexEvent(
                             time: time, action: .error, path: row.path, category: row.category, size: row.size,
                             cause: cause, detail: message))
                 }
             }
+            // In the slice's order, several rows a statement.
+            try store.record(events)
             try CleanupTally(slice.outcomes).add(to: store, category: slice.category, cause: slice.cause)
         }
     }

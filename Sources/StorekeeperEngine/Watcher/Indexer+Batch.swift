@@ -23,12 +23,14 @@ extension Indexer {
         defer { parents.reset() }
         try store.write {
             for change in batch.structural { try apply(change, time: time) }
+            var created = NewFiles()
             for key in batch.dirty {
                 guard let directory = watches.path(of: key.watch) else { continue }
-                if let found = try refresh(PathBytes.join(directory, key.name), time: time) {
+                if let found = try refresh(PathBytes.join(directory, key.name), time: time, created: &created) {
                     directoriesFound.append(found)
                 }
             }
+            try insert(created, time: time)
         }
         status.lastCommitAt = time
         var subtrees = batch.newDirectories.compactMap { key in
@@ -72,15 +74,19 @@ extension Indexer {
 
     /// Brings one path's row in line with `lstat`. Returns the path when it
     /// turned out to be a directory, which is then read and watched.
-    private func refresh(_ path: [UInt8], time: Int64) throws -> [UInt8]? {
+    private func refresh(_ path: [UInt8], time: Int64, created: inout NewFiles) throws -> [UInt8]? {
         var linked: Set<UInt64> = []
-        let directory = try refreshName(path, time: time, linked: &linked)
+        let directory = try refreshName(path, time: time, linked: &linked, created: &created)
         if !linked.isEmpty { try refreshOtherNames(of: linked, except: path, time: time) }
         return directory
     }
 
     /// `refresh` for one name; `linked` gets the inodes whose other names need a look.
-    private func refreshName(_ path: [UInt8], time: Int64, linked: inout Set<UInt64>) throws -> [UInt8]? {
+    private func refreshName(
+        _ path: [UInt8], time: Int64, linked: inout Set<UInt64>, created: inout NewFiles
+    ) throws -> [UInt8]? {
+        // A name met twice in one batch (two watches of one folder): the later look decides.
+        created.remove(path)
         let onDisk: FileStatus?
         do {
             onDisk = try parents.status(of: path)
@@ -107,14 +113,29 @@ extension Indexer {
         } else if let row {
             try changed(row, to: file, time: time)
         } else {
-            try store.insert(file, now: time)
-            status.created += 1
-            try store.record(
-                IndexEvent(
-                    time: time, action: .create, path: path, category: file.category, size: file.size, cause: "watcher")
-            )
+            created.add(file)
         }
         return nil
+    }
+
+    /// The batch's new files, with their `create` events. A burst's go in
+    /// together (`insertNew`: the triggers' work once for all of them); a
+    /// few go in row by row, since switching the triggers off and on makes
+    /// every statement compile again.
+    private func insert(_ created: NewFiles, time: Int64) throws {
+        guard !created.files.isEmpty else { return }
+        if created.files.count >= Self.newFilesInsertedTogether {
+            try store.insertNew(created.files, now: time)
+        } else {
+            for file in created.files { try store.insert(file, now: time) }
+        }
+        try store.record(
+            created.files.map { file in
+                IndexEvent(
+                    time: time, action: .create, path: file.path, category: file.category, size: file.size,
+                    cause: "watcher")
+            })
+        status.created += created.files.count
     }
 
     /// The name is gone (or no longer a file we index): its row goes.
@@ -167,5 +188,24 @@ extension Indexer {
                     time: time)
             }
         }
+    }
+}
+
+/// Files a batch found on disk with no row, inserted at the batch's end.
+/// Nothing else in the batch reads their rows: each name is looked at once
+/// (`IndexerBatch.dirty`), and a second look at it replaces the first.
+struct NewFiles {
+    private(set) var files: [IndexedFile] = []
+    private var places: [[UInt8]: Int] = [:]
+
+    mutating func add(_ file: IndexedFile) {
+        places[file.path] = files.count
+        files.append(file)
+    }
+
+    mutating func remove(_ path: [UInt8]) {
+        guard !places.isEmpty, let place = places.removeValue(forKey: path) else { return }
+        files.remove(at: place)
+        for (other, index) in places where index > place { places[other] = index - 1 }
     }
 }

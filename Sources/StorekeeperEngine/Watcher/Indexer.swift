@@ -27,6 +27,11 @@ public final class Indexer {
     /// this only covers a read that split them.
     static let movePairingWindow = 0.25
 
+    /// From this many new files in one batch, they go in with `insertNew`.
+    /// Below it, recompiling the connection's statements after the triggers
+    /// come back on costs more than doing the triggers' work per batch saves.
+    static let newFilesInsertedTogether = 32
+
     let store: IndexStore
     let categorizer: Categorizer
     let basePath: String

@@ -73,6 +73,25 @@ public final class Database {
         _ = storekeeper_sqlite3_skip_checkpoint_on_close(handle)
     }
 
+    /// Runs `body` with no trigger firing on this connection, and turns them
+    /// back on however it ends. Only for a caller that does the triggers'
+    /// work itself (`IndexStore.insertNew`): other connections (`sqlite3`,
+    /// another process) keep theirs, and nothing is written to the schema.
+    /// Returns nil, without running `body`, when SQLite did not turn them off.
+    func withoutTriggers<T>(_ body: () throws -> T) throws -> T? {
+        guard storekeeper_sqlite3_enable_triggers(handle, 0) == 0 else {
+            _ = storekeeper_sqlite3_enable_triggers(handle, 1)
+            return nil
+        }
+        defer {
+            // A connection left without triggers would write rows that no
+            // longer move `usage` or the event log: stop rather than go on.
+            let enabled = storekeeper_sqlite3_enable_triggers(handle, 1)
+            precondition(enabled == 1, "SQLite did not turn the triggers back on")
+        }
+        return try body()
+    }
+
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
     /// Runs one or more statements that take no parameters (DDL, pragmas).

@@ -1,13 +1,15 @@
 import CSQLite
 import StorekeeperSystem
 
-/// A first scan inserts every file of the tree. Row by row, the insert triggers
-/// of `files` cost more than the row itself (a note in `usage_replaced`, an
-/// inode lookup, two statements on `usage`). `insertNew` writes a batch with
-/// those triggers dropped inside its transaction and then does their work for
-/// the whole batch: the rows, `usage` and `usage_replaced` end exactly as the
-/// triggers would leave them, and a crash at any point rolls the drop back
-/// with the rest.
+/// A first scan inserts every file of the tree, and a burst thousands a
+/// second. Row by row, the insert triggers of `files` cost more than the row
+/// itself (a note in `usage_replaced`, an inode lookup, two statements on
+/// `usage`). `insertNew` writes a batch with the triggers of its own
+/// connection turned off and then does their work for the whole batch: the
+/// rows, `usage` and `usage_replaced` end exactly as the triggers would leave
+/// them. Nothing changes in the schema, so another connection (`sqlite3`, a
+/// `stats`) keeps its triggers all along, and a crash at any point rolls the
+/// batch back whole with its transaction.
 extension IndexStore {
     /// The triggers that fire on an insert into `files`, and the only ones
     /// whose work `settleUsage` knows how to do.
@@ -16,40 +18,50 @@ extension IndexStore {
     ]
 
     /// Inserts `files`, none of whose paths is in the index, as `insert` would
-    /// one by one. Call it inside `write`. When the schema holds insert
-    /// triggers this code does not know (a newer migration), it inserts row by
+    /// one by one. Call it inside `write`. When the schema holds triggers this
+    /// code does not know (a newer migration: another insert trigger on
+    /// `files`, or any on the tables `settleUsage` writes), it inserts row by
     /// row with the triggers in place.
     public func insertNew(_ files: [IndexedFile], now: Int64) throws {
         precondition(database.isInTransaction, "insertNew runs inside write")
         guard !files.isEmpty else { return }
-        let triggers = try insertTriggers()
-        guard Set(triggers.map(\.name)) == Self.insertTriggerNames else {
+        guard try knowsEveryTriggerOfABulkInsert() else {
             for file in files { try insert(file, now: now) }
             return
         }
         let lastIDBefore =
             try database.statement("SELECT coalesce(max(id), 0) FROM files").firstRow { $0.int64(0) } ?? 0
         let anyRestore = try database.statement("SELECT EXISTS (SELECT 1 FROM restores)").firstRow { $0.int64(0) } != 0
-        for trigger in triggers { try database.execute("DROP TRIGGER \(trigger.name)") }
-        if anyRestore {
-            // A restore note may give a row its `restored_at`: `insert` looks it up.
-            for file in files { try insert(file, now: now) }
-        } else {
-            try insertWithoutRestore(files, now: now)
+        let inserted: Void? = try database.withoutTriggers {
+            if anyRestore {
+                // A restore note may give a row its `restored_at`: `insert` looks it up.
+                for file in files { try insert(file, now: now) }
+            } else {
+                try insertWithoutRestore(files, now: now)
+            }
+            try settleUsage(of: files, insertedAfter: lastIDBefore)
         }
-        try settleUsage(of: files, insertedAfter: lastIDBefore)
-        for trigger in triggers { try database.execute(trigger.sql) }
+        if inserted == nil {
+            for file in files { try insert(file, now: now) }
+        }
     }
 
-    /// Every trigger on `files` that fires on INSERT, with the SQL that created it.
-    private func insertTriggers() throws -> [(name: String, sql: String)] {
-        var triggers: [(name: String, sql: String)] = []
-        try database.statement("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'files'")
-            .forEachRow { row in
-                let sql = row.string(1)
-                if sql.contains(" INSERT ON ") { triggers.append((row.string(0), sql)) }
+    /// True when the triggers a bulk insert turns off are exactly the insert
+    /// triggers of `files` that `settleUsage` stands in for.
+    private func knowsEveryTriggerOfABulkInsert() throws -> Bool {
+        var insertTriggers: Set<String> = []
+        var others = false
+        try database.statement(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
+                + "AND tbl_name IN ('files', 'usage', 'usage_replaced')"
+        ).forEachRow { row in
+            if row.string(1) != "files" {
+                others = true
+            } else if row.string(2).contains(" INSERT ON ") {
+                insertTriggers.insert(row.string(0))
             }
-        return triggers
+        }
+        return !others && insertTriggers == Self.insertTriggerNames
     }
 
     /// Rows per INSERT statement: one statement's setup and end cost as much

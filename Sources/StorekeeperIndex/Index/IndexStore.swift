@@ -180,11 +180,33 @@ public final class IndexStore {
             INSERT INTO events (time, action, path, new_path, category, size, cause, detail)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
             """
-        ).execute([
+        ).execute(Self.values(of: event))
+    }
+
+    /// Events logged together, in order: a burst's creations. One statement
+    /// per `eventsPerInsert` rows, the way `insertNew` writes files.
+    public func record(_ events: [IndexEvent]) throws {
+        var start = events.startIndex
+        while events.endIndex - start >= Self.eventsPerInsert {
+            let chunk = events[start..<start + Self.eventsPerInsert]
+            try database.statement(Self.multipleEventsSQL).execute(chunk.flatMap(Self.values(of:)))
+            start += Self.eventsPerInsert
+        }
+        for event in events[start...] { try record(event) }
+    }
+
+    static let eventsPerInsert = 32
+
+    private static let multipleEventsSQL =
+        "INSERT INTO events (time, action, path, new_path, category, size, cause, detail) VALUES "
+        + repeatElement("(?, ?, ?, ?, ?, ?, ?, ?)", count: eventsPerInsert).joined(separator: ", ")
+
+    private static func values(of event: IndexEvent) -> [DatabaseValue] {
+        [
             .integer(event.time), .string(event.action.rawValue), event.path.map(DatabaseValue.text) ?? .null,
             event.newPath.map(DatabaseValue.text) ?? .null, event.category.map(DatabaseValue.string) ?? .null,
             .optional(event.size), .string(event.cause), event.detail.map(DatabaseValue.string) ?? .null,
-        ])
+        ]
     }
 
     // MARK: Usage and policy, for stats

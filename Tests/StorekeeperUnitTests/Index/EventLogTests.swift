@@ -62,6 +62,39 @@ import Testing
         #expect(size.bytes == size.payloadBytes + 31 * EventLogSize.overheadBytesPerRow)
     }
 
+    /// Events logged several to a statement (a burst's creations, a cleanup
+    /// slice) count like events logged one by one, in the order given.
+    @Test func eventsLoggedTogetherCountAsOneByOne() throws {
+        var events: [IndexEvent] = []
+        for index in 0..<(2 * IndexStore.eventsPerInsert + 5) {
+            let action: IndexEvent.Action = index % 3 == 0 ? .delete : .create
+            let newPath: [UInt8]? = index % 5 == 0 ? [0x6E] : nil
+            let category: String? = index % 7 == 0 ? nil : "temp"
+            let size: Int64? = index % 2 == 0 ? Int64(index) : nil
+            let detail: String? = index % 4 == 0 ? "d\(index)" : nil
+            events.append(
+                IndexEvent(
+                    time: 1_000 + Int64(index), action: action, path: Array("temp/job/f\(index)".utf8),
+                    newPath: newPath, category: category, size: size, cause: "watcher", detail: detail))
+        }
+        try store.write { try store.record(events) }
+        #expect(try store.eventLogSize() == counted())
+        #expect(try store.eventLogSize().rows == Int64(events.count))
+        var logged: [IndexEvent] = []
+        try store.database.statement(
+            "SELECT time, action, path, new_path, category, size, cause, detail FROM events ORDER BY id"
+        ).forEachRow { row in
+            func text(_ column: Int32) -> String? { row.isNull(column) ? nil : row.string(column) }
+            let action = try #require(IndexEvent.Action(rawValue: row.string(1)))
+            logged.append(
+                IndexEvent(
+                    time: row.int64(0), action: action, path: text(2).map { Array($0.utf8) },
+                    newPath: text(3).map { Array($0.utf8) }, category: text(4), size: row.optionalInt64(5),
+                    cause: row.string(6), detail: text(7)))
+        }
+        #expect(logged == events)
+    }
+
     @Test func agePruningGoesOldestFirstInBoundedSteps() throws {
         try record(120, .create, at: 1_000)
         try record(50, .delete, at: 5_000)

@@ -141,4 +141,51 @@ import Testing
         ).firstRow { $0.int64(0) }
         #expect(triggers == referenceTriggers)
     }
+
+    static func file(_ path: String, size: Int64, inode: UInt64) -> IndexedFile {
+        IndexedFile(
+            path: Array(path.utf8), category: String(path.prefix { $0 != "/" }), kind: .file, size: size, mtime: 1,
+            mtimeNanoseconds: 0, inode: inode, pathDate: nil, allocated: 4096)
+    }
+
+    /// The triggers are off only on the bulk load's own connection and only
+    /// while it runs: statements it compiled without them (the row-by-row
+    /// insert a restore note calls for) fire them again afterwards, and a
+    /// batch the index refuses turns them back on too.
+    @Test func theTriggersComeBackAfterEveryBatch() throws {
+        let directory = try TemporaryDirectory()
+        let store = try IndexStore.create(path: directory.path("index.db"))
+        try store.recordPolicy(Self.policies)
+        try store.write { try store.noteRestore(Array("temp/restored".utf8), at: 1_700_000_000) }
+        try store.write {
+            try store.insertNew(
+                [Self.file("temp/restored/a", size: 10, inode: 1), Self.file("temp/b", size: 20, inode: 2)], now: 5)
+        }
+        // Row by row through the same cached statement: the triggers must count it.
+        try store.write { try store.insert(Self.file("temp/restored/c", size: 40, inode: 3), now: 6) }
+        try HardLinkUsageTests.expectUsageExact(store.database, "after a batch with a restore note")
+        #expect(try store.usage(of: "temp").files == 3)
+        #expect(
+            try store.database.statement("SELECT count(*) FROM files WHERE restored_at IS NOT NULL")
+                .firstRow { $0.int64(0) } == 2)
+
+        // A batch that fails (a path already indexed) rolls back whole and leaves the triggers on.
+        #expect(throws: DatabaseError.self) {
+            try store.write {
+                try store.insertNew(
+                    [Self.file("temp/d", size: 80, inode: 4), Self.file("temp/b", size: 1, inode: 5)], now: 7)
+            }
+        }
+        #expect(try store.file(at: Array("temp/d".utf8)) == nil)
+        try store.write { try store.insert(Self.file("temp/e", size: 160, inode: 6), now: 8) }
+        try store.write { try store.delete(path: Array("temp/b".utf8)) }
+        try HardLinkUsageTests.expectUsageExact(store.database, "after a refused batch")
+        #expect(try store.usage(of: "temp").files == 3)
+
+        // Another connection to the same index keeps its triggers throughout.
+        let other = try IndexStore(path: directory.path("index.db"))
+        try other.write { try other.insert(Self.file("temp/f", size: 320, inode: 7), now: 9) }
+        try HardLinkUsageTests.expectUsageExact(store.database, "after another connection's insert")
+        #expect(try store.usage(of: "temp").files == 4)
+    }
 }
