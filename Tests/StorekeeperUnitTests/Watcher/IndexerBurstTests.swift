@@ -130,7 +130,8 @@ import Testing
         #expect(rename(base + "/temp/job/n1", base + "/temp/job/old1") == 0)  // a new name onto an old one
         #expect(unlink(base + "/temp/job/old2") == 0)
         #expect(rename(base + "/temp/job/n2", base + "/temp/job/n2-moved") == 0)
-        try FileManager.default.createDirectory(atPath: directory.path("outside/inner"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory.path("outside/inner"), withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: directory.path("outside/inner/x"), contents: Data([1, 2]))
         #expect(rename(directory.path("outside"), base + "/temp/moved-in") == 0)
         try applyQueued()
