@@ -263,7 +263,7 @@ public final class Indexer {
         }
         if event.has(IN_IGNORED) {
             if event.watch == baseWatch { throw Stop.baseGone("deleted or unmounted") }
-            watches.remove(event.watch)
+            watches.ended(event.watch)
             return
         }
         guard let directory = watches.path(of: event.watch) else {

@@ -6,12 +6,16 @@ import StorekeeperIndex
 public struct WatchTable {
     private var pathByWatch: [Int32: [UInt8]] = [:]
     private var watchByPath: [[UInt8]: Int32] = [:]
-    /// Watches we dropped on purpose: events still queued for them are expected.
+    /// Watches dropped whose IN_IGNORED has not come yet: events still queued
+    /// for them are expected. IN_IGNORED is a watch's last event, so it ends
+    /// the entry (`ended`); otherwise every folder ever removed would stay
+    /// here for the daemon's lifetime.
     private var retired: Set<Int32> = []
 
     public init() {}
 
     public var count: Int { pathByWatch.count }
+    var retiredCount: Int { retired.count }
 
     public func path(of watch: Int32) -> [UInt8]? { pathByWatch[watch] }
     public func watch(of path: [UInt8]) -> Int32? { watchByPath[path] }
@@ -33,6 +37,12 @@ public struct WatchTable {
         if watchByPath[path] == watch { watchByPath[path] = nil }
         retired.insert(watch)
         return path
+    }
+
+    /// The kernel dropped `watch` (IN_IGNORED): nothing more comes for it.
+    public mutating func ended(_ watch: Int32) {
+        remove(watch)
+        retired.remove(watch)
     }
 
     /// The watches of `directory` and everything below it.
