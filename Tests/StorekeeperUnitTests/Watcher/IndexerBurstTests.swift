@@ -14,43 +14,16 @@ import Testing
 /// the rows, `usage` (hard links counted once, `.gitkeep` not at all), one
 /// `create` per new name, and the event log's size.
 @Suite struct IndexerBurstTests {
-    let directory: TemporaryDirectory
-    let base: String
-    let store: IndexStore
-    let inotify: Inotify
-    let queue: EventQueue
-    let indexer: Indexer
+    let watched: WatchedIndex
+    var directory: TemporaryDirectory { watched.directory }
+    var base: String { watched.base }
+    var store: IndexStore { watched.store }
+    var queue: EventQueue { watched.queue }
+    var indexer: Indexer { watched.indexer }
 
-    init() throws {
-        directory = try TemporaryDirectory()
-        base = directory.path("base")
-        for folder in ["temp/job", "frames/video_1"] {
-            try FileManager.default.createDirectory(atPath: base + "/" + folder, withIntermediateDirectories: true)
-        }
-        store = try IndexStore.create(path: directory.path("index.db"))
-        try store.recordPolicy(CategoryPolicy.builtIns)
-        inotify = try Inotify()
-        queue = try EventQueue()
-        indexer = try Indexer(
-            store: store, categorizer: Categorizer(policies: CategoryPolicy.builtIns), basePath: base,
-            inotify: inotify, queue: queue, logger: Logger(minimumLevel: .error))
-        try indexer.reconcileEverything(reason: "test")
-    }
+    init() throws { watched = try WatchedIndex(folders: ["temp/job", "frames/video_1"]) }
 
-    /// Everything the kernel queued so far, applied as one batch.
-    func applyQueued() throws {
-        let size = 65_536
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(inotify.descriptor.rawValue, buffer, size)
-            if count <= 0 { break }
-            queue.append(
-                try InotifyEvent.parse(UnsafeRawBufferPointer(start: buffer, count: count)),
-                at: MonotonicClock.seconds())
-        }
-        try indexer.processQueued()
-    }
+    func applyQueued() throws { try watched.applyQueued() }
 
     func write(_ relative: String, _ bytes: Int) {
         let descriptor = open(base + "/" + relative, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

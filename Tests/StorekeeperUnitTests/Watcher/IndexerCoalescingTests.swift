@@ -12,42 +12,15 @@ import Testing
 /// when the batch is applied: whatever happened to it in between, the row
 /// and the logged events say how it ends, not each step on the way.
 @Suite struct IndexerCoalescingTests {
-    let directory: TemporaryDirectory
-    let base: String
-    let store: IndexStore
-    let inotify: Inotify
-    let queue: EventQueue
-    let indexer: Indexer
+    let watched: WatchedIndex
+    var base: String { watched.base }
+    var store: IndexStore { watched.store }
+    var queue: EventQueue { watched.queue }
+    var indexer: Indexer { watched.indexer }
 
-    init() throws {
-        directory = try TemporaryDirectory()
-        base = directory.path("base")
-        try FileManager.default.createDirectory(atPath: base + "/temp/job", withIntermediateDirectories: true)
-        store = try IndexStore.create(path: directory.path("index.db"))
-        try store.recordPolicy(CategoryPolicy.builtIns)
-        inotify = try Inotify()
-        queue = try EventQueue()
-        indexer = try Indexer(
-            store: store, categorizer: Categorizer(policies: CategoryPolicy.builtIns), basePath: base,
-            inotify: inotify, queue: queue, logger: Logger(minimumLevel: .error))
-        try indexer.reconcileEverything(reason: "test")
-    }
+    init() throws { watched = try WatchedIndex(folders: ["temp/job"]) }
 
-    /// Hands everything the kernel queued so far to the indexer at once, as
-    /// the reader does during a burst, and applies it as one batch.
-    func applyQueued() throws {
-        let size = 65_536
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(inotify.descriptor.rawValue, buffer, size)
-            if count <= 0 { break }
-            queue.append(
-                try InotifyEvent.parse(UnsafeRawBufferPointer(start: buffer, count: count)),
-                at: MonotonicClock.seconds())
-        }
-        try indexer.processQueued()
-    }
+    func applyQueued() throws { try watched.applyQueued() }
 
     func write(_ relative: String, _ bytes: Int, append: Bool = false) throws {
         let descriptor = open(base + "/" + relative, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0o644)

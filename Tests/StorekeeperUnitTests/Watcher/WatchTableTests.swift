@@ -27,46 +27,23 @@ import Testing
     }
 
     @Test func foldersCreatedAndRemovedLeaveNothingBehind() throws {
-        let directory = try TemporaryDirectory()
-        let base = directory.path("base")
-        try FileManager.default.createDirectory(atPath: base + "/temp", withIntermediateDirectories: true)
-        let store = try IndexStore.create(path: directory.path("index.db"))
-        try store.recordPolicy(CategoryPolicy.builtIns)
-        let inotify = try Inotify()
-        let queue = try EventQueue()
-        let indexer = try Indexer(
-            store: store, categorizer: Categorizer(policies: CategoryPolicy.builtIns), basePath: base,
-            inotify: inotify, queue: queue, logger: Logger(minimumLevel: .error))
-        try indexer.reconcileEverything(reason: "test")
+        let watched = try WatchedIndex(folders: ["temp"])
+        let (base, indexer) = (watched.base, watched.indexer)
         let watchesAtStart = indexer.watches.count
-
-        func applyQueued() throws {
-            let size = 65_536
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
-            defer { buffer.deallocate() }
-            while true {
-                let count = read(inotify.descriptor.rawValue, buffer, size)
-                if count <= 0 { break }
-                queue.append(
-                    try InotifyEvent.parse(UnsafeRawBufferPointer(start: buffer, count: count)),
-                    at: MonotonicClock.seconds())
-            }
-            try indexer.processQueued()
-        }
 
         for round in 0..<3 {
             for job in 0..<20 {
                 try FileManager.default.createDirectory(
                     atPath: base + "/temp/job\(round)-\(job)/inner", withIntermediateDirectories: true)
             }
-            try applyQueued()
+            try watched.applyQueued()
             #expect(indexer.watches.count == watchesAtStart + 40)
             for job in 0..<20 {
                 try FileManager.default.removeItem(atPath: base + "/temp/job\(round)-\(job)")
             }
-            try applyQueued()
+            try watched.applyQueued()
             // Reading again takes the IN_IGNORED the removals queued last.
-            try applyQueued()
+            try watched.applyQueued()
             #expect(indexer.watches.count == watchesAtStart)
             #expect(indexer.watches.retiredCount == 0, "round \(round)")
         }
